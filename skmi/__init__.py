@@ -1,0 +1,43 @@
+"""skmi: scikit-learn-compatible mutual information estimation.
+
+Every estimator returns nats. ``import skmi`` is cheap: submodules (and scikit-learn,
+Numba, and optionally torch and matplotlib) are imported on first use of a name.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it
+_LAZY = {
+    "MutualInfoEstimator": "base",
+    "EntropyEstimator": "base",
+    "KSG": "knn",
+    "MixedKSG": "knn",
+    "KLEntropy": "knn",
+    "mutual_info": "metrics",
+    "mutual_info_columns": "metrics",
+    "conditional_mutual_info": "metrics",
+    "entropy": "metrics",
+    "to_bits": "metrics",
+}
+_SUBMODULES = {"base", "knn", "metrics", "datasets", "cli"}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'skmi' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
