@@ -17,13 +17,22 @@ _LAZY = {
     "KSG": "knn",
     "MixedKSG": "knn",
     "KLEntropy": "knn",
+    "BinningMI": "binning",
+    "DiscreteMI": "binning",
+    "PluginEntropy": "binning",
+    "KDEMI": "kde",
+    "SamplePropagationMI": "kde",
+    "MixtureEntropy": "kde",
+    "GaussianMI": "gaussian",
+    "GaussianCopulaMI": "gaussian",
     "mutual_info": "metrics",
     "mutual_info_columns": "metrics",
     "conditional_mutual_info": "metrics",
     "entropy": "metrics",
     "to_bits": "metrics",
 }
-_SUBMODULES = {"base", "knn", "metrics", "datasets", "cli"}
+_SUBMODULES = {"base", "knn", "metrics", "datasets", "cli", "binning", "kde",
+               "gaussian"}
 
 __all__ = sorted(_LAZY)
 

@@ -30,10 +30,18 @@ __all__ = [
 MI_ESTIMATORS: dict[str, tuple[str, str]] = {
     "ksg": ("knn", "KSG"),
     "mixed_ksg": ("knn", "MixedKSG"),
+    "binning": ("binning", "BinningMI"),
+    "discrete": ("binning", "DiscreteMI"),
+    "kde": ("kde", "KDEMI"),
+    "sample_propagation": ("kde", "SamplePropagationMI"),
+    "gaussian": ("gaussian", "GaussianMI"),
+    "gaussian_copula": ("gaussian", "GaussianCopulaMI"),
 }
 #: name -> (module, class) of the entropy estimators.
 ENTROPY_ESTIMATORS: dict[str, tuple[str, str]] = {
     "kl": ("knn", "KLEntropy"),
+    "plugin": ("binning", "PluginEntropy"),
+    "mixture": ("kde", "MixtureEntropy"),
 }
 
 _LN2 = np.log(2.0)

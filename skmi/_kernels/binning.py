@@ -1,0 +1,218 @@
+"""Binning kernels: digitise, hash rows of bin indices into symbols, count pairs.
+
+A row of ``X`` becomes one symbol in three steps, none of which builds the
+``(n, d)`` matrix of bin indices:
+
+1. :func:`row_hashes` (parallel over rows) digitises every value on the fly and folds
+   the row's bin indices into a 64-bit polynomial hash, finished by the splitmix64 mixer.
+2. :func:`assign_symbols` (serial, one pass) inserts the hashes into an open-addressing
+   table and numbers the distinct hashes ``0..m-1`` in order of first appearance.
+3. :func:`verify_symbols` (parallel) re-digitises each row and compares it with the
+   first row of its symbol. A mismatch (a true 64-bit hash collision) is never
+   silently accepted: the caller reruns :func:`assign_symbols` with ``verify=True``,
+   which compares rows on every hash match.
+
+Digitising (``mode``):
+
+- ``UNIFORM``: equal-width ``edges`` (one row shared by all columns, or one row per
+  column). Index guessed arithmetically, then corrected against the edges, so it equals
+  ``np.digitize(x, edges) - 1`` exactly (``numpy.histogram``'s rule).
+- ``SEARCH``: arbitrary sorted edges (quantile bins), by binary search.
+- ``WIDTH``: ``floor(x / width)`` (no range).
+- ``VALUE``: the value itself, for integer arrays (bit patterns of discrete data).
+
+With ``closed_last`` the last interval includes its right edge (``numpy.histogram``);
+without it a value equal to the last edge is its own symbol (``np.digitize``). Values
+outside ``[edges[0], edges[-1]]`` are clipped into the range and counted; the caller
+decides whether that is an error.
+"""
+
+import numpy as np
+from numba import prange
+
+from ._jit import jit
+
+UNIFORM = 0
+SEARCH = 1
+WIDTH = 2
+VALUE = 3
+
+_PRIME = np.uint64(0x100000001B3)
+_SEED = np.uint64(0xCBF29CE484222325)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+
+
+@jit
+def _mix(z):
+    """splitmix64 finaliser: spreads the polynomial hash over all 64 bits."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@jit
+def bin_index(x, edges, mode, width, closed_last):
+    """Bin index of one value and whether it lay outside the edges (then clipped)."""
+    if mode == VALUE:
+        return np.int64(x), False
+    if mode == WIDTH:
+        return np.int64(np.floor(x / width)), False
+    nb = edges.size - 1
+    lo = edges[0]
+    hi = edges[nb]
+    if x < lo:
+        return np.int64(0), True
+    out = x > hi
+    if x >= hi:
+        return np.int64(nb - 1 if closed_last else nb), out
+    if mode == UNIFORM:
+        g = np.int64((x - lo) * (nb / (hi - lo)))
+        if g > nb - 1:
+            g = nb - 1
+        if g < 0:
+            g = 0
+        while g > 0 and x < edges[g]:
+            g -= 1
+        while g < nb - 1 and x >= edges[g + 1]:
+            g += 1
+        return g, False
+    # SEARCH: number of edges <= x, minus one (edges may repeat)
+    a = 0
+    b = nb + 1
+    while a < b:
+        mid = (a + b) // 2
+        if edges[mid] <= x:
+            a = mid + 1
+        else:
+            b = mid
+    return np.int64(a - 1), False
+
+
+@jit(parallel=True)
+def row_hashes(X, edges, mode, width, closed_last):
+    """64-bit hash of each row's bin indices; also the number of clipped values.
+
+    ``edges`` is ``(1, n_edges)`` (shared) or ``(n_features, n_edges)``.
+    """
+    n, d = X.shape
+    shared = edges.shape[0] == 1
+    out = np.empty(n, np.uint64)
+    n_clipped = 0
+    for i in prange(n):
+        h = _SEED
+        clipped = 0
+        for c in range(d):
+            row = 0 if shared else c
+            g, o = bin_index(X[i, c], edges[row], mode, width, closed_last)
+            if o:
+                clipped += 1
+            h = h * _PRIME + np.uint64(g)
+        out[i] = _mix(h)
+        n_clipped += clipped
+    return out, n_clipped
+
+
+@jit
+def _rows_equal(X, i, r, edges, mode, width, closed_last):
+    d = X.shape[1]
+    shared = edges.shape[0] == 1
+    for c in range(d):
+        row = 0 if shared else c
+        gi, _ = bin_index(X[i, c], edges[row], mode, width, closed_last)
+        gr, _ = bin_index(X[r, c], edges[row], mode, width, closed_last)
+        if gi != gr:
+            return False
+    return True
+
+
+@jit
+def _table_size(n):
+    size = 16
+    while size < 2 * n:
+        size *= 2
+    return size
+
+
+@jit
+def assign_symbols(hashes, X, edges, mode, width, closed_last, verify):
+    """Symbols ``0..m-1`` (first-appearance order) and the first row of each symbol.
+
+    With ``verify=False`` equal hashes mean equal rows (checked afterwards by
+    :func:`verify_symbols`); with ``verify=True`` rows are compared on every hash
+    match, so colliding rows get distinct symbols.
+    """
+    n = hashes.size
+    size = _table_size(n)
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int64)
+    codes = np.empty(n, np.int64)
+    reps = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        h = hashes[i]
+        slot = np.int64(h & mask)
+        while True:
+            r = table[slot]
+            if r < 0:
+                table[slot] = i
+                codes[i] = m
+                reps[m] = i
+                m += 1
+                break
+            if hashes[r] == h and (
+                not verify or _rows_equal(X, i, r, edges, mode, width, closed_last)
+            ):
+                codes[i] = codes[r]
+                break
+            slot = (slot + 1) & (size - 1)
+    return codes, reps[:m].copy()
+
+
+@jit(parallel=True)
+def verify_symbols(codes, reps, X, edges, mode, width, closed_last):
+    """Number of rows whose bins differ from the first row of their symbol."""
+    n = codes.size
+    bad = 0
+    for i in prange(n):
+        r = reps[codes[i]]
+        if r != i and not _rows_equal(X, i, r, edges, mode, width, closed_last):
+            bad += 1
+    return bad
+
+
+@jit
+def pair_symbols(a, b):
+    """Joint symbols of two non-negative integer code vectors, by exact hashing.
+
+    Returns ``(codes, reps)``: codes ``0..m-1`` of the pairs ``(a[i], b[i])`` in order
+    of first appearance and the first sample of each. O(n) whatever the alphabet sizes.
+    """
+    n = a.size
+    size = _table_size(n)
+    umask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int64)
+    codes = np.empty(n, np.int64)
+    reps = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        ai = a[i]
+        bi = b[i]
+        h = _mix(np.uint64(ai) * _PRIME + np.uint64(bi))
+        slot = np.int64(h & umask)
+        while True:
+            r = table[slot]
+            if r < 0:
+                table[slot] = i
+                codes[i] = m
+                reps[m] = i
+                m += 1
+                break
+            if a[r] == ai and b[r] == bi:
+                codes[i] = codes[r]
+                break
+            slot = (slot + 1) & (size - 1)
+    return codes, reps[:m].copy()
