@@ -44,7 +44,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._kernels import binning as kb
 from ._kernels._jit import num_threads
-from ._validation import _kind, check_x, check_xy
+from ._validation import check_x, check_xy
 from .base import EntropyEstimator, MutualInfoEstimator
 
 __all__ = ["BinningMI", "DiscreteMI", "PluginEntropy", "entropy_from_counts"]
@@ -482,7 +482,8 @@ def _column_log_alphabet(X, alphabet_size):
 class PluginEntropy(EntropyEstimator):
     """Entropy of discrete rows (plug-in, Miller-Madow or NSB), nats.
 
-    Each row of ``X`` is one symbol (exact values; nothing is binned). Registered as
+    Each row of ``X`` is one symbol (exact numeric values, so map string labels to
+    integers first; nothing is binned). Registered as
     ``skmi.entropy(X, estimator="plugin")``.
 
     Parameters
@@ -517,11 +518,6 @@ class PluginEntropy(EntropyEstimator):
         self.alphabet_size = alphabet_size
 
     def _validate(self, X, reset):
-        if _kind(X) in "OSU":
-            raise ValueError(
-                "PluginEntropy needs numeric codes; map labels to integers first "
-                "(e.g. with np.unique(..., return_inverse=True))."
-            )
         return check_x(self, X, reset=reset)
 
     def _estimate(self, X) -> float:

@@ -54,3 +54,54 @@ def knn_counts(blocks, k, rule, subsets):
         np.fill_diagonal(inside, False)
         counts[:, s] = inside.sum(axis=1)
     return eps, eps_g, counts, n_ties
+
+
+# ---------------------------------------------------------------------- binning, KDE
+def bin_indices(X, edges, closed_last=True):
+    """``(n, d)`` bin indices by ``np.digitize`` against each column's edges.
+
+    ``edges`` is one sorted 1-D array (shared) or a list of them (per column). With
+    ``closed_last`` a value equal to the last edge goes to the last interval (as
+    ``numpy.histogram``); otherwise it is its own index (``np.digitize``).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    out = np.empty(X.shape, np.int64)
+    for c in range(X.shape[1]):
+        e = np.asarray(edges if np.ndim(edges[0]) == 0 else edges[c])
+        idx = np.digitize(X[:, c], e) - 1
+        if closed_last:
+            idx[X[:, c] == e[-1]] = e.size - 2
+        out[:, c] = idx
+    return out
+
+
+def row_codes(B):
+    """Codes of the distinct rows of an integer matrix (``np.unique(axis=0)``)."""
+    return np.unique(B, axis=0, return_inverse=True)[1].reshape(-1)
+
+
+def plugin_mi(a, b):
+    """Plug-in I(A; B) in nats from two code vectors (joint table by np.unique)."""
+    a = np.unique(a, return_inverse=True)[1].reshape(-1)
+    b = np.unique(b, return_inverse=True)[1].reshape(-1)
+    joint = np.zeros((a.max() + 1, b.max() + 1))
+    np.add.at(joint, (a, b), 1.0)
+    p = joint / joint.sum()
+    pa = p.sum(axis=1, keepdims=True)
+    pb = p.sum(axis=0, keepdims=True)
+    nz = p > 0
+    return float(np.sum(p[nz] * np.log(p[nz] / (pa @ pb)[nz])))
+
+
+def log_sum_exp_pairs(Q, C, scale, q_class=None, c_class=None):
+    """Per query: ``log sum_j exp(-|q_i - c_j|^2 * scale)`` over all centres and over the
+    centres of the same class (dense ``(n_q, n_c)`` matrices)."""
+    from scipy.special import logsumexp
+
+    D = ((Q[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+    V = -D * scale
+    total = logsumexp(V, axis=1)
+    if q_class is None:
+        return total, total
+    same = np.asarray(q_class)[:, None] == np.asarray(c_class)[None, :]
+    return total, logsumexp(np.where(same, V, -np.inf), axis=1)
