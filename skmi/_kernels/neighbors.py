@@ -50,7 +50,6 @@ def build_kdtree(data, leaf_size):
     top = 0
     stack[0] = 0
     top = 1
-    keys = np.empty(n)
     while top > 0:
         top -= 1
         node = stack[top]
@@ -80,12 +79,7 @@ def build_kdtree(data, leaf_size):
         if spread <= 0.0:  # all points identical: keep as a leaf
             continue
         m = e - s
-        for p in range(m):
-            keys[p] = data[perm[s + p], dim]
-        order = np.argsort(keys[:m], kind="mergesort")
-        seg = perm[s:e].copy()
-        for p in range(m):
-            perm[s + p] = seg[order[p]]
+        _select(perm, data, dim, s, e - 1, s + m // 2)
         mid = s + m // 2
         lchild = n_nodes
         rchild = n_nodes + 1
@@ -113,6 +107,43 @@ def build_kdtree(data, leaf_size):
         lo[:n_nodes].copy(),
         hi[:n_nodes].copy(),
     )
+
+
+@jit
+def _select(perm, data, dim, lo, hi, kth):
+    """Reorder ``perm[lo:hi + 1]`` so that ``perm[kth]`` holds the row with the kth
+    smallest ``data[:, dim]``, smaller ones before it and larger ones after
+    (Hoare partitioning with a median-of-three pivot; O(n) on average)."""
+    while hi > lo:
+        mid = (lo + hi) // 2
+        a = data[perm[lo], dim]
+        b = data[perm[mid], dim]
+        c = data[perm[hi], dim]
+        if (a <= b <= c) or (c <= b <= a):
+            pivot = b
+        elif (b <= a <= c) or (c <= a <= b):
+            pivot = a
+        else:
+            pivot = c
+        i = lo
+        j = hi
+        while i <= j:
+            while data[perm[i], dim] < pivot:
+                i += 1
+            while data[perm[j], dim] > pivot:
+                j -= 1
+            if i <= j:
+                t = perm[i]
+                perm[i] = perm[j]
+                perm[j] = t
+                i += 1
+                j -= 1
+        if kth <= j:
+            hi = j
+        elif kth >= i:
+            lo = i
+        else:
+            return
 
 
 @jit
@@ -169,60 +200,84 @@ def _point_dist(a, tdata, p, metric):
     return np.sqrt(acc)
 
 
+@jit
+def _insert(kd, ki, dj, j):
+    """Insert ``(dj, j)`` into the sorted arrays ``kd``/``ki`` (dropping the last)."""
+    m = kd.shape[0] - 1
+    while m > 0 and kd[m - 1] > dj:
+        kd[m] = kd[m - 1]
+        ki[m] = ki[m - 1]
+        m -= 1
+    kd[m] = dj
+    ki[m] = j
+
+
+_CHUNK = 256  # queries per task: scratch arrays are allocated once per chunk
+_QBLOCK = 8  # brute force: queries sharing one sweep over the data
+_TILE = 512  # brute force: samples per tile of that sweep
+
+
 @jit(parallel=True)
 def kdtree_knn(tree, k, metric):
     """k nearest other points of every point of the tree.
 
     Returns ``(dist, ind)``, both ``(n, k)``, sorted by distance, in the original row
-    numbering. The point itself is excluded; duplicates of it are not.
+    numbering. The point itself is excluded; duplicates of it are not. Queries run in
+    tree order; each starts from the points next to it in that order (a tight first
+    bound) and then descends from the root, nearer child first.
     """
     tdata, perm, start, end, left, right, lo, hi = tree
     n, d = tdata.shape
     dist = np.empty((n, k))
     ind = np.empty((n, k), np.int64)
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
-    for p in prange(n):
-        q = tdata[p]
-        kd = np.full(k, np.inf)
-        ki = np.full(k, -1, np.int64)
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    for chunk in prange(n_chunks):
+        kd = np.empty(k)
+        ki = np.empty(k, np.int64)
         stack = np.empty(depth * 2, np.int64)
-        top = 1
-        stack[0] = 0
-        while top > 0:
-            top -= 1
-            node = stack[top]
-            if _box_min_dist(q, lo, hi, node, metric) > kd[k - 1]:
-                continue
-            if left[node] < 0:
-                for j in range(start[node], end[node]):
-                    if j == p:
-                        continue
+        for p in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
+            q = tdata[p]
+            kd[:] = np.inf
+            ki[:] = -1
+            for j in range(max(0, p - k), min(n, p + k + 1)):
+                if j != p:
                     dj = _point_dist(q, tdata, j, metric)
                     if dj < kd[k - 1]:
-                        m = k - 1
-                        while m > 0 and kd[m - 1] > dj:
-                            kd[m] = kd[m - 1]
-                            ki[m] = ki[m - 1]
-                            m -= 1
-                        kd[m] = dj
-                        ki[m] = j
-                continue
-            a = left[node]
-            b = right[node]
-            da = _box_min_dist(q, lo, hi, a, metric)
-            db = _box_min_dist(q, lo, hi, b, metric)
-            # push the farther child first so the nearer one is visited next
-            if da <= db:
-                stack[top] = b
-                stack[top + 1] = a
-            else:
-                stack[top] = a
-                stack[top + 1] = b
-            top += 2
-        row = perm[p]
-        for m in range(k):
-            dist[row, m] = kd[m]
-            ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
+                        _insert(kd, ki, dj, j)
+            lo_seed = max(0, p - k)
+            hi_seed = min(n, p + k + 1)
+            top = 1
+            stack[0] = 0
+            while top > 0:
+                top -= 1
+                node = stack[top]
+                if _box_min_dist(q, lo, hi, node, metric) > kd[k - 1]:
+                    continue
+                if left[node] < 0:
+                    for j in range(start[node], end[node]):
+                        if j == p or (lo_seed <= j < hi_seed):
+                            continue
+                        dj = _point_dist(q, tdata, j, metric)
+                        if dj < kd[k - 1]:
+                            _insert(kd, ki, dj, j)
+                    continue
+                a = left[node]
+                b = right[node]
+                da = _box_min_dist(q, lo, hi, a, metric)
+                db = _box_min_dist(q, lo, hi, b, metric)
+                # push the farther child first so the nearer one is visited next
+                if da <= db:
+                    stack[top] = b
+                    stack[top + 1] = a
+                else:
+                    stack[top] = a
+                    stack[top + 1] = b
+                top += 2
+            row = perm[p]
+            for m in range(k):
+                dist[row, m] = kd[m]
+                ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
     return dist, ind
 
 
@@ -273,34 +328,57 @@ def kdtree_count(tree, queries, thresholds, self_index, metric):
 
 
 # --------------------------------------------------------------------------- 1-D
+@jit
+def _interval_end(s, r, xi, thr, direction):
+    """Exclusive end (direction +1) or start (-1) of the run of sorted ``s`` around
+    position ``r`` with ``|s - xi| < thr``, by galloping then bisection."""
+    n = s.shape[0]
+    inside = r
+    step = 1
+    out = r + direction
+    while 0 <= out < n and abs(s[out] - xi) < thr:
+        inside = out
+        step *= 2
+        out = r + direction * step
+    if out >= n:
+        out = n
+    elif out < 0:
+        out = -1
+    while abs(out - inside) > 1:
+        mid = (out + inside) // 2
+        if abs(s[mid] - xi) < thr:
+            inside = mid
+        else:
+            out = mid
+    return out
+
+
 @jit(parallel=True)
 def sorted_counts(x, thresholds):
     """For 1-D ``x``: count ``j != i`` with ``|x_j - x_i| < thresholds[i]``.
 
-    Sorts once, then two binary searches per point; the interval ends are corrected
-    with the exact ``|x_j - x_i|`` test (rounding is monotone, so the set is an interval
-    of the sorted order).
+    Sorts once; each point gallops outwards from its own rank, so the cost is
+    O(log count) per point. The test is the exact ``|x_j - x_i| < r`` (rounding is
+    monotone, so the points passing it form a run of the sorted order).
     """
     n = x.shape[0]
-    s = np.sort(x)
+    order = np.argsort(x, kind="mergesort")
+    s = np.empty(n)
+    rank = np.empty(n, np.int64)
+    for r in range(n):
+        s[r] = x[order[r]]
+        rank[order[r]] = r
     counts = np.empty(n, np.int64)
     for i in prange(n):
-        xi = x[i]
-        r = thresholds[i]
-        if not r > 0.0:
+        thr = thresholds[i]
+        if not thr > 0.0:
             counts[i] = 0
             continue
-        lo = np.searchsorted(s, xi - r, side="left")
-        hi = np.searchsorted(s, xi + r, side="right")
-        while lo > 0 and abs(s[lo - 1] - xi) < r:
-            lo -= 1
-        while lo < hi and not abs(s[lo] - xi) < r:
-            lo += 1
-        while hi < n and abs(s[hi] - xi) < r:
-            hi += 1
-        while hi > lo and not abs(s[hi - 1] - xi) < r:
-            hi -= 1
-        counts[i] = hi - lo - 1  # the point itself is inside (distance 0 < r)
+        r = rank[i]
+        xi = x[i]
+        hi = _interval_end(s, r, xi, thr, 1)
+        lo = _interval_end(s, r, xi, thr, -1)
+        counts[i] = hi - lo - 2  # open interval (lo, hi) minus the point itself
     return counts
 
 
@@ -309,6 +387,25 @@ def sorted_counts(x, thresholds):
 RULE_JOINT = 0  # count  max_{g in s} d_g < eps            (KSG-1, Frenzel-Pompe)
 RULE_MARGINAL = 1  # count max_{g in s} d_g <= max_{g in s} eps_g  (KSG-2)
 RULE_MIXED = 2  # count  < eps if eps > 0 else <= 0          (Gao et al. mixed KSG)
+_TINY_DIST = np.nextafter(0.0, 1.0)  # "d <= 0" is "d < _TINY_DIST"
+
+
+@jit
+def _count_below(values, thr, skip):
+    """Number of ``values[j] < thr`` for ``j != skip`` (vectorisable loop)."""
+    cnt = 0
+    for j in range(values.shape[0]):
+        cnt += values[j] < thr
+    if 0 <= skip < values.shape[0] and values[skip] < thr:
+        cnt -= 1
+    return cnt
+
+
+@jit
+def _accumulate_maxabs(acc, row, qc):
+    # np.fmax (not max) so LLVM vectorises the loop; the data are finite
+    for j in range(acc.shape[0]):
+        acc[j] = np.fmax(acc[j], np.abs(row[j] - qc))
 
 
 @jit(parallel=True)
@@ -330,6 +427,9 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
     eps_g : (n, n_groups) per-group max distance to the k nearest neighbours.
     counts : (n, m) counts of other points in each subspace under ``rule``.
     n_ties : (n,) number of other points at joint distance 0.
+
+    Each query row computes its per-group distances to all samples once (vectorised
+    over samples), then selects the k nearest and counts from those buffers.
     """
     dim, n = data_t.shape
     m_sub = subsets.shape[0]
@@ -337,69 +437,72 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
     eps_g = np.empty((n, n_groups))
     counts = np.zeros((n, m_sub), np.int64)
     n_ties = np.zeros(n, np.int64)
-    for i in prange(n):
-        dg = np.zeros((n_groups, n))
-        for c in range(dim):
-            g = group_of_col[c]
-            qc = data_t[c, i]
-            row = data_t[c]
-            acc = dg[g]
-            for j in range(n):
-                v = abs(row[j] - qc)
-                if v > acc[j]:
-                    acc[j] = v
-        kd = np.full(k, np.inf)
-        ki = np.full(k, -1, np.int64)
-        ties = 0
-        for j in range(n):
-            if j == i:
-                continue
-            dj = dg[0, j]
+    n_blocks = (n + _QBLOCK - 1) // _QBLOCK
+    for block in prange(n_blocks):
+        i0 = block * _QBLOCK
+        nq = min(n, i0 + _QBLOCK) - i0
+        # distances of the block's queries to all samples, per group; the samples are
+        # swept in tiles so each tile of data is read once for all queries of the block
+        dgb = np.zeros((nq, n_groups, n))
+        for t0 in range(0, n, _TILE):
+            t1 = min(n, t0 + _TILE)
+            for c in range(dim):
+                g = group_of_col[c]
+                row = data_t[c, t0:t1]
+                for b in range(nq):
+                    _accumulate_maxabs(dgb[b, g, t0:t1], row, data_t[c, i0 + b])
+        joint = np.empty(n)
+        sub = np.empty(n)
+        kd = np.empty(k)
+        ki = np.empty(k, np.int64)
+        for b in range(nq):
+            i = i0 + b
+            dg = dgb[b]
+            joint[:] = dg[0]
             for g in range(1, n_groups):
-                if dg[g, j] > dj:
-                    dj = dg[g, j]
-            if dj == 0.0:
-                ties += 1
-            if dj < kd[k - 1]:
-                m = k - 1
-                while m > 0 and kd[m - 1] > dj:
-                    kd[m] = kd[m - 1]
-                    ki[m] = ki[m - 1]
-                    m -= 1
-                kd[m] = dj
-                ki[m] = j
-        e = kd[k - 1]
-        eps[i] = e
-        n_ties[i] = ties
-        for g in range(n_groups):
-            mx = 0.0
-            for m in range(k):
-                v = dg[g, ki[m]]
-                if v > mx:
-                    mx = v
-            eps_g[i, g] = mx
-        for s in range(m_sub):
-            if rule == RULE_JOINT:
-                thr = e
-            elif rule == RULE_MARGINAL:
-                thr = 0.0
-                for g in range(n_groups):
-                    if subsets[s, g] and eps_g[i, g] > thr:
-                        thr = eps_g[i, g]
-                thr = np.nextafter(thr, np.inf)
-            else:
-                thr = e if e > 0.0 else np.nextafter(0.0, np.inf)
-            cnt = 0
+                for j in range(n):
+                    joint[j] = np.fmax(joint[j], dg[g, j])
+            n_ties[i] = _count_below(joint, _TINY_DIST, i)
+            joint[i] = np.inf
+            kd[:] = np.inf
+            ki[:] = -1
             for j in range(n):
-                if j == i:
-                    continue
-                dj = 0.0
+                if joint[j] < kd[k - 1]:
+                    _insert(kd, ki, joint[j], j)
+            e = kd[k - 1]
+            eps[i] = e
+            for g in range(n_groups):
+                mx = 0.0
+                for m in range(k):
+                    mx = max(mx, dg[g, ki[m]])
+                eps_g[i, g] = mx
+            for s in range(m_sub):
+                if rule == RULE_JOINT:
+                    thr = e
+                elif rule == RULE_MARGINAL:
+                    thr = 0.0
+                    for g in range(n_groups):
+                        if subsets[s, g]:
+                            thr = max(thr, eps_g[i, g])
+                    thr = np.nextafter(thr, np.inf)
+                else:
+                    thr = e if e > 0.0 else _TINY_DIST
+                first = -1
+                n_in = 0
                 for g in range(n_groups):
-                    if subsets[s, g] and dg[g, j] > dj:
-                        dj = dg[g, j]
-                if dj < thr:
-                    cnt += 1
-            counts[i, s] = cnt
+                    if subsets[s, g]:
+                        n_in += 1
+                        if first < 0:
+                            first = g
+                if n_in == 1:
+                    counts[i, s] = _count_below(dg[first], thr, i)
+                else:
+                    sub[:] = 0.0
+                    for g in range(n_groups):
+                        if subsets[s, g]:
+                            for j in range(n):
+                                sub[j] = np.fmax(sub[j], dg[g, j])
+                    counts[i, s] = _count_below(sub, thr, i)
     return eps, eps_g, counts, n_ties
 
 
