@@ -1,0 +1,188 @@
+"""KDEMI (Kolchinsky-Tracey bounds), sample propagation and the KDE kernels."""
+
+from itertools import product
+
+import numpy as np
+import pytest
+from scipy import integrate
+from scipy.stats import norm
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skmi
+from skmi import KDEMI, MixtureEntropy, SamplePropagationMI
+from skmi._kernels import kde as kk
+from skmi._kernels import reference as ref
+
+LN2 = np.log(2.0)
+CUBE = np.array(list(product([0.0, 1.0], repeat=12)))
+
+
+# ------------------------------------------------------------------------ kernels
+def _classes(rng, n, k):
+    codes = np.sort(rng.integers(0, k, n))
+    counts = np.bincount(codes, minlength=k)
+    end = np.cumsum(counts)
+    return codes, end - counts, end
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000])
+def test_self_log_sums_match_reference(block):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((301, 6))
+    X[100:150] = X[:50]  # duplicate rows: distance exactly 0
+    codes, start, end = _classes(rng, 301, 4)
+    X.setflags(write=False)
+    for scale in (0.05, 1.0, 40.0):
+        total, within = kk.self_log_sums(X, scale, codes, start, end, block=block)
+        rt, rw = ref.log_sum_exp_pairs(X, X, scale, codes, codes)
+        np.testing.assert_allclose(total, rt, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(within, rw, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("block", [5, 256])
+def test_mixture_log_sums_match_reference(block):
+    rng = np.random.default_rng(1)
+    C = rng.standard_normal((80, 4))
+    codes, start, end = _classes(rng, 80, 3)
+    q_cls = rng.integers(0, 3, 123)
+    Q = C[rng.integers(0, 80, 123)] + 3.0 * rng.standard_normal((123, 4))  # far tails
+    total, within = kk.mixture_log_sums(Q, C, 2.0, q_cls, start, end,
+                                        self_terms=False, block=block)
+    rt, rw = ref.log_sum_exp_pairs(Q, C, 2.0, q_cls, codes)
+    np.testing.assert_allclose(total, rt, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(within, rw, rtol=0, atol=1e-9)
+
+
+# ------------------------------------------------------------------- exact values
+@pytest.mark.parametrize("var, bound, bits", [
+    (0.1, "upper", 11.883742), (0.1, "lower", 7.638518),
+    (1.0, "upper", 3.792618), (1.0, "lower", 1.048230),
+    (1e-3, "upper", 12.0), (1e-3, "lower", 12.0),
+])
+def test_cube(var, bound, bits):
+    est = KDEMI(noise_variance=var, bound=bound).fit(CUBE, np.arange(len(CUBE)))
+    assert abs(est.mi_ / LN2 - bits) < 1e-6
+    # the closed form behind the table
+    v = var if bound == "upper" else 4 * var
+    assert abs(est.mi_ / LN2 - (12 - 12 * np.log2(1 + np.exp(-1 / (2 * v))))) < 1e-9
+    assert est.estimate_kind == bound
+
+
+def _kt_entropy_reference(T, var):
+    d = T.shape[1]
+    total, _ = ref.log_sum_exp_pairs(T, T, 1 / (2 * var))
+    return d / 2 + d / 2 * np.log(2 * np.pi * var) - np.mean(total - np.log(len(T)))
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_i_t_y_is_the_difference_of_bounded_entropies(bound):
+    rng = np.random.default_rng(2)
+    T = np.tanh(rng.standard_normal((240, 3)) * 2)
+    y = rng.integers(0, 3, 240)
+    var = 0.1
+
+    def h(A):
+        if bound == "upper":
+            return _kt_entropy_reference(A, var)
+        return _kt_entropy_reference(A, 4 * var) + A.shape[1] / 2 * np.log(0.25)
+
+    expected = h(T) - sum(np.mean(y == c) * h(T[y == c]) for c in range(3))
+    est = KDEMI(noise_variance=var, bound=bound).fit(T, y)
+    assert est.mi_ == pytest.approx(expected, abs=1e-10)
+    # I(X; T) = H(T) - H(T | X), H(T | X) = d/2 log(2 pi e var)
+    ixt = h(T) - 3 / 2 * np.log(2 * np.pi * np.e * var)
+    assert est.fit(T, np.arange(240)).mi_ == pytest.approx(ixt, abs=1e-10)
+    ent = MixtureEntropy(var, method=bound).fit(T).entropy_
+    assert ent == pytest.approx(h(T), abs=1e-10)
+
+
+def _one_unit_bits(s):
+    """I_1(s) = h(1/2 N(1, s^2) + 1/2 N(-1, s^2)) - 1/2 log2(2 pi e s^2), quadrature."""
+
+    def p(t):
+        return 0.5 * (norm.pdf(t, 1, s) + norm.pdf(t, -1, s))
+
+    h = integrate.quad(lambda t: -p(t) * np.log2(p(t)) if p(t) > 0 else 0.0,
+                       -1 - 12 * s, 1 + 12 * s, limit=200)[0]
+    return h - 0.5 * np.log2(2 * np.pi * np.e * s * s)
+
+
+def test_noisy_cube_corners():
+    d, s = 5, 0.5
+    exact = d * _one_unit_bits(s)
+    assert abs(exact - 4.56411) < 1e-5  # the reference table
+    corners = np.array(list(product([-1.0, 1.0], repeat=d)))
+    y = np.arange(len(corners))
+    lower = KDEMI(s * s, bound="lower").fit(corners, y).mi_ / LN2
+    upper = KDEMI(s * s, bound="upper").fit(corners, y).mi_ / LN2
+    assert lower < exact < upper
+    sp = SamplePropagationMI(s * s, n_draws=2000, random_state=0).fit(corners, y)
+    # Monte-Carlo error only: the mixture over all corners is the exact distribution
+    assert abs(sp.mi_ / LN2 - exact) < 4 * sp.std_error_ / LN2
+    assert sp.std_error_ / LN2 < 0.01
+    # the entropies themselves: lower bound < Monte Carlo < upper bound
+    h = {m: MixtureEntropy(s * s, method=m, n_draws=2000, random_state=0).fit(corners)
+         for m in ("lower", "sample", "upper")}
+    assert h["lower"].entropy_ < h["sample"].entropy_ < h["upper"].entropy_
+    assert h["sample"].estimate_kind == "estimate"
+    assert skmi.entropy(corners, estimator="mixture", noise_variance=s * s,
+                        method="upper") == pytest.approx(h["upper"].entropy_)
+
+
+def test_sample_propagation_with_labels():
+    # X uniform on {-1, +1}, Y = X: I(T; Y) = I(X; T) = I_1(0.5)
+    x = np.array([[-1.0], [1.0]] * 8)
+    y = np.array([0, 1] * 8)
+    sp = SamplePropagationMI(0.25, n_draws=1000, random_state=1).fit(x, y)
+    assert abs(sp.mi_ / LN2 - 0.91282) < 4 * sp.std_error_ / LN2
+    assert skmi.mutual_info(x, y, estimator="kde", noise_variance=0.25) == (
+        pytest.approx(KDEMI(0.25).fit(x, np.arange(16)).mi_)
+    )
+
+
+def test_seeded():
+    x = np.random.default_rng(3).standard_normal((30, 2))
+    a = SamplePropagationMI(random_state=5).fit(x, np.arange(30)).mi_
+    b = SamplePropagationMI(random_state=5).fit(x, np.arange(30)).mi_
+    assert a == b
+
+
+# ---------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("make", [
+    lambda X, y: (np.where(X > 1.5, np.nan, X), y),
+    lambda X, y: (np.where(X > 1.5, np.inf, X), y),
+    lambda X, y: (X, y[:-1]),
+    lambda X, y: (X[:, :, None], y),
+    lambda X, y: (X[:0], y[:0]),
+])
+@pytest.mark.parametrize("est", [KDEMI(), SamplePropagationMI(random_state=0)])
+def test_bad_input(make, est):
+    rng = np.random.default_rng(4)
+    X, y = make(rng.standard_normal((50, 2)), rng.integers(0, 2, 50))
+    with pytest.raises(ValueError):
+        est.fit(X, y)
+
+
+def test_inputs_not_modified():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((100, 3))
+    y = rng.integers(0, 3, 100)
+    X0, y0 = X.copy(), y.copy()
+    X.setflags(write=False)
+    KDEMI().fit(X, y)
+    SamplePropagationMI(random_state=0).fit(X, y)
+    MixtureEntropy(random_state=0).fit(X)
+    assert np.array_equal(X, X0) and np.array_equal(y, y0)
+
+
+def _expected_failed_checks(estimator):
+    return {}
+
+
+@parametrize_with_checks(
+    [KDEMI(), KDEMI(bound="lower"), SamplePropagationMI(n_draws=2, random_state=0),
+     MixtureEntropy(n_draws=2, random_state=0), MixtureEntropy(method="upper")],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
