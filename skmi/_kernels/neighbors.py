@@ -217,67 +217,121 @@ _QBLOCK = 8  # brute force: queries sharing one sweep over the data
 _TILE = 512  # brute force: samples per tile of that sweep
 
 
+@jit
+def _box_box_min_dist(lo, hi, a, b, metric):
+    """Smallest distance between any point of box ``a`` and any point of box ``b``."""
+    d = lo.shape[1]
+    acc = 0.0
+    for c in range(d):
+        g = 0.0
+        if lo[b, c] > hi[a, c]:
+            g = lo[b, c] - hi[a, c]
+        elif lo[a, c] > hi[b, c]:
+            g = lo[a, c] - hi[b, c]
+        if metric == CHEBYSHEV:
+            if g > acc:
+                acc = g
+        else:
+            acc += g * g
+    if metric == CHEBYSHEV:
+        return acc
+    return np.sqrt(acc)
+
+
 @jit(parallel=True)
 def kdtree_knn(tree, k, metric):
     """k nearest other points of every point of the tree.
 
     Returns ``(dist, ind)``, both ``(n, k)``, sorted by distance, in the original row
-    numbering. The point itself is excluded; duplicates of it are not. Queries run in
-    tree order; each starts from the points next to it in that order (a tight first
-    bound) and then descends from the root, nearer child first.
+    numbering. The point itself is excluded; duplicates of it are not.
+
+    Queries are processed a leaf at a time: the leaf's points are first seeded with the
+    points around them in tree order, then one nearer-first traversal per leaf visits
+    every leaf whose box is within the largest current k-th distance of the query
+    leaf's box, and each query scans a visited leaf unless that leaf's box is farther
+    than its own k-th distance. One traversal thus serves all points of a leaf.
     """
     tdata, perm, start, end, left, right, lo, hi = tree
     n, d = tdata.shape
+    n_nodes = start.shape[0]
+    n_leaves = 0
+    for node in range(n_nodes):
+        if left[node] < 0:
+            n_leaves += 1
+    leaves = np.empty(n_leaves, np.int64)
+    n_leaves = 0
+    for node in range(n_nodes):
+        if left[node] < 0:
+            leaves[n_leaves] = node
+            n_leaves += 1
+    max_leaf = 0
+    for li in range(n_leaves):
+        max_leaf = max(max_leaf, end[leaves[li]] - start[leaves[li]])
     dist = np.empty((n, k))
     ind = np.empty((n, k), np.int64)
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
-    n_chunks = (n + _CHUNK - 1) // _CHUNK
-    for chunk in prange(n_chunks):
-        kd = np.empty(k)
-        ki = np.empty(k, np.int64)
+    for li in prange(n_leaves):
+        leaf = leaves[li]
+        s0 = start[leaf]
+        e0 = end[leaf]
+        m = e0 - s0
+        kd = np.full((max_leaf, k), np.inf)
+        ki = np.full((max_leaf, k), -1, np.int64)
         stack = np.empty(depth * 2, np.int64)
-        for p in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
+        seed_lo = max(0, s0 - k)
+        seed_hi = min(n, e0 + k)
+        for b in range(m):
+            p = s0 + b
             q = tdata[p]
-            kd[:] = np.inf
-            ki[:] = -1
-            for j in range(max(0, p - k), min(n, p + k + 1)):
+            for j in range(seed_lo, seed_hi):
                 if j != p:
                     dj = _point_dist(q, tdata, j, metric)
-                    if dj < kd[k - 1]:
-                        _insert(kd, ki, dj, j)
-            lo_seed = max(0, p - k)
-            hi_seed = min(n, p + k + 1)
-            top = 1
-            stack[0] = 0
-            while top > 0:
-                top -= 1
-                node = stack[top]
-                if _box_min_dist(q, lo, hi, node, metric) > kd[k - 1]:
-                    continue
-                if left[node] < 0:
+                    if dj < kd[b, k - 1]:
+                        _insert(kd[b], ki[b], dj, j)
+        radius = 0.0
+        for b in range(m):
+            radius = max(radius, kd[b, k - 1])
+        top = 1
+        stack[0] = 0
+        while top > 0:
+            top -= 1
+            node = stack[top]
+            if _box_box_min_dist(lo, hi, leaf, node, metric) > radius:
+                continue
+            if left[node] < 0:
+                if node == leaf:
+                    continue  # fully covered by the seeds
+                for b in range(m):
+                    p = s0 + b
+                    q = tdata[p]
+                    if _box_min_dist(q, lo, hi, node, metric) > kd[b, k - 1]:
+                        continue
                     for j in range(start[node], end[node]):
-                        if j == p or (lo_seed <= j < hi_seed):
+                        if seed_lo <= j < seed_hi:
                             continue
                         dj = _point_dist(q, tdata, j, metric)
-                        if dj < kd[k - 1]:
-                            _insert(kd, ki, dj, j)
-                    continue
-                a = left[node]
-                b = right[node]
-                da = _box_min_dist(q, lo, hi, a, metric)
-                db = _box_min_dist(q, lo, hi, b, metric)
-                # push the farther child first so the nearer one is visited next
-                if da <= db:
-                    stack[top] = b
-                    stack[top + 1] = a
-                else:
-                    stack[top] = a
-                    stack[top + 1] = b
-                top += 2
-            row = perm[p]
-            for m in range(k):
-                dist[row, m] = kd[m]
-                ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
+                        if dj < kd[b, k - 1]:
+                            _insert(kd[b], ki[b], dj, j)
+                radius = 0.0
+                for b in range(m):
+                    radius = max(radius, kd[b, k - 1])
+                continue
+            a_ = left[node]
+            b_ = right[node]
+            da = _box_box_min_dist(lo, hi, leaf, a_, metric)
+            db = _box_box_min_dist(lo, hi, leaf, b_, metric)
+            if da <= db:
+                stack[top] = b_
+                stack[top + 1] = a_
+            else:
+                stack[top] = a_
+                stack[top + 1] = b_
+            top += 2
+        for b in range(m):
+            row = perm[s0 + b]
+            for mm in range(k):
+                dist[row, mm] = kd[b, mm]
+                ind[row, mm] = perm[ki[b, mm]] if ki[b, mm] >= 0 else -1
     return dist, ind
 
 
