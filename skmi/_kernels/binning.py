@@ -55,15 +55,16 @@ def _mix(z):
 
 
 @jit
-def bin_index(x, edges, mode, width, closed_last):
-    """Bin index of one value and whether it lay outside the edges (then clipped)."""
+def bin_index(x, edges, row, mode, width, closed_last):
+    """Bin index of one value against ``edges[row]``, and whether it lay outside the
+    edges (then clipped)."""
     if mode == VALUE:
         return np.int64(x), False
     if mode == WIDTH:
         return np.int64(np.floor(x / width)), False
-    nb = edges.size - 1
-    lo = edges[0]
-    hi = edges[nb]
+    nb = edges.shape[1] - 1
+    lo = edges[row, 0]
+    hi = edges[row, nb]
     if x < lo:
         return np.int64(0), True
     out = x > hi
@@ -75,9 +76,9 @@ def bin_index(x, edges, mode, width, closed_last):
             g = nb - 1
         if g < 0:
             g = 0
-        while g > 0 and x < edges[g]:
+        while g > 0 and x < edges[row, g]:
             g -= 1
-        while g < nb - 1 and x >= edges[g + 1]:
+        while g < nb - 1 and x >= edges[row, g + 1]:
             g += 1
         return g, False
     # SEARCH: number of edges <= x, minus one (edges may repeat)
@@ -85,11 +86,34 @@ def bin_index(x, edges, mode, width, closed_last):
     b = nb + 1
     while a < b:
         mid = (a + b) // 2
-        if edges[mid] <= x:
+        if edges[row, mid] <= x:
             a = mid + 1
         else:
             b = mid
     return np.int64(a - 1), False
+
+
+@jit(inline="always")
+def _index(x, edges, row, inv, nb, mode, width, closed_last):
+    """:func:`bin_index` with an arithmetic fast path for equal-width edges.
+
+    Inside the range the index is ``floor((x - lo) * inv)``; only a value within 1e-9
+    of a bin boundary is checked against the edges themselves, so the result equals
+    :func:`bin_index` (and ``np.digitize``) exactly.
+    """
+    if mode == UNIFORM and x > edges[row, 0] and x < edges[row, nb]:
+        f = (x - edges[row, 0]) * inv
+        g = np.int64(f)
+        r = f - g
+        if r < 1e-9 or r > 1.0 - 1e-9 or g > nb - 1:
+            if g > nb - 1:
+                g = nb - 1
+            while g > 0 and x < edges[row, g]:
+                g -= 1
+            while g < nb - 1 and x >= edges[row, g + 1]:
+                g += 1
+        return g, False
+    return bin_index(x, edges, row, mode, width, closed_last)
 
 
 @jit(parallel=True)
@@ -100,6 +124,11 @@ def row_hashes(X, edges, mode, width, closed_last):
     """
     n, d = X.shape
     shared = edges.shape[0] == 1
+    nb = edges.shape[1] - 1
+    inv = np.empty(edges.shape[0])
+    for row in range(edges.shape[0]):
+        span = edges[row, nb] - edges[row, 0]
+        inv[row] = nb / span if nb > 0 and span > 0 else 0.0
     out = np.empty(n, np.uint64)
     n_clipped = 0
     for i in prange(n):
@@ -107,9 +136,8 @@ def row_hashes(X, edges, mode, width, closed_last):
         clipped = 0
         for c in range(d):
             row = 0 if shared else c
-            g, o = bin_index(X[i, c], edges[row], mode, width, closed_last)
-            if o:
-                clipped += 1
+            g, o = _index(X[i, c], edges, row, inv[row], nb, mode, width, closed_last)
+            clipped += np.int64(o)
             h = h * _PRIME + np.uint64(g)
         out[i] = _mix(h)
         n_clipped += clipped
@@ -122,8 +150,8 @@ def _rows_equal(X, i, r, edges, mode, width, closed_last):
     shared = edges.shape[0] == 1
     for c in range(d):
         row = 0 if shared else c
-        gi, _ = bin_index(X[i, c], edges[row], mode, width, closed_last)
-        gr, _ = bin_index(X[r, c], edges[row], mode, width, closed_last)
+        gi, _ = bin_index(X[i, c], edges, row, mode, width, closed_last)
+        gr, _ = bin_index(X[r, c], edges, row, mode, width, closed_last)
         if gi != gr:
             return False
     return True
