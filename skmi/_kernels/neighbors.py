@@ -146,7 +146,7 @@ def _select(perm, data, dim, lo, hi, kth):
             return
 
 
-@jit
+@jit(inline="always")
 def _box_min_dist(q, lo, hi, node, metric):
     d = q.shape[0]
     acc = 0.0
@@ -166,7 +166,7 @@ def _box_min_dist(q, lo, hi, node, metric):
     return np.sqrt(acc)
 
 
-@jit
+@jit(inline="always")
 def _box_max_dist(q, lo, hi, node, metric):
     d = q.shape[0]
     acc = 0.0
@@ -184,7 +184,32 @@ def _box_max_dist(q, lo, hi, node, metric):
     return np.sqrt(acc)
 
 
-@jit
+@jit(inline="always")
+def _box_min_max_dist(q, lo, hi, node, metric):
+    """Smallest and largest distance from ``q`` to the points of box ``node``."""
+    d = q.shape[0]
+    mn = 0.0
+    mx = 0.0
+    for c in range(d):
+        lc = lo[node, c]
+        hc = hi[node, c]
+        qc = q[c]
+        g = lc - qc if qc < lc else (qc - hc if qc > hc else 0.0)
+        a = qc - lc
+        b = hc - qc
+        w = a if a > b else b
+        if metric == CHEBYSHEV:
+            mn = g if g > mn else mn
+            mx = w if w > mx else mx
+        else:
+            mn += g * g
+            mx += w * w
+    if metric == CHEBYSHEV:
+        return mn, mx
+    return np.sqrt(mn), np.sqrt(mx)
+
+
+@jit(inline="always")
 def _point_dist(a, tdata, p, metric):
     d = a.shape[0]
     acc = 0.0
@@ -200,7 +225,7 @@ def _point_dist(a, tdata, p, metric):
     return np.sqrt(acc)
 
 
-@jit
+@jit(inline="always")
 def _insert(kd, ki, dj, j):
     """Insert ``(dj, j)`` into the sorted arrays ``kd``/``ki`` (dropping the last)."""
     m = kd.shape[0] - 1
@@ -217,7 +242,7 @@ _QBLOCK = 8  # brute force: queries sharing one sweep over the data
 _TILE = 512  # brute force: samples per tile of that sweep
 
 
-@jit
+@jit(inline="always")
 def _box_box_min_dist(lo, hi, a, b, metric):
     """Smallest distance between any point of box ``a`` and any point of box ``b``."""
     d = lo.shape[1]
@@ -362,9 +387,10 @@ def kdtree_count(tree, queries, thresholds, self_index, metric):
         while top > 0:
             top -= 1
             node = stack[top]
-            if _box_min_dist(q, lo, hi, node, metric) >= r:
+            mind, maxd = _box_min_max_dist(q, lo, hi, node, metric)
+            if mind >= r:
                 continue
-            if _box_max_dist(q, lo, hi, node, metric) < r:
+            if maxd < r:
                 cnt += end[node] - start[node]
                 if start[node] <= me < end[node]:
                     cnt -= 1
