@@ -258,7 +258,8 @@ class KSG(MutualInfoEstimator):
         Seeds the tie-breaking noise.
     n_jobs : int or None, default=None
         Threads for the Numba kernels; None uses Numba's default (all cores, capped by
-        ``NUMBA_NUM_THREADS``), -1 all cores.
+        ``NUMBA_NUM_THREADS``), -1 all cores. Below 2000 samples the kernels run on one
+        thread whatever ``n_jobs`` says (starting threads costs more than it saves).
 
     Attributes
     ----------
@@ -365,7 +366,7 @@ class KSG(MutualInfoEstimator):
         variant = int(self.variant)
         rng = check_random_state(self.random_state)
         prep = dict(standardize=self.standardize, noise=self.noise, rng=rng)
-        with num_threads(self.n_jobs):
+        with num_threads(self.n_jobs, data.n_samples):
             if z is not None:
                 if variant != 1:
                     raise ValueError("Conditional MI (z given) is defined for variant=1.")
@@ -454,7 +455,7 @@ class MixedKSG(MutualInfoEstimator):
 
     def _estimate(self, data: Data) -> float:
         prep = dict(standardize=self.standardize, noise=0.0, rng=None)
-        with num_threads(self.n_jobs):
+        with num_threads(self.n_jobs, data.n_samples):
             X = _prepare(data.X, **prep)
             Y = _prepare(data.y, **prep)
             return _mixed_ksg(X, Y, self.k, self.algorithm)
@@ -512,5 +513,5 @@ class KLEntropy(EntropyEstimator):
                        why=f"more than k={self.k}")
 
     def _estimate(self, X) -> float:
-        with num_threads(self.n_jobs):
+        with num_threads(self.n_jobs, X.shape[0]):
             return _kl_entropy(X, self.k, self.metric, self.algorithm)

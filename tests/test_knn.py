@@ -256,7 +256,7 @@ def test_kl_entropy_rejects_repeated_rows():
 
 
 def test_n_jobs_does_not_change_the_estimate():
-    x, y = gaussian_pairs(1200, 2, 0.5, seed=2)
+    x, y = gaussian_pairs(2500, 2, 0.5, seed=2)  # above SERIAL_BELOW: threads do run
     a = KSG(random_state=0, n_jobs=1).fit(x, y).mi_
     b = KSG(random_state=0, n_jobs=-1).fit(x, y).mi_
     assert a == b

@@ -55,11 +55,20 @@ def resolve_n_threads(n_jobs: int | None) -> int:
     return int(min(max(n, 1), max_threads))
 
 
+#: Below this many samples kernels run on one thread: waking the other threads costs
+#: more than they save (and much more on a loaded machine).
+SERIAL_BELOW = 2000
+
+
 @contextlib.contextmanager
-def num_threads(n_jobs: int | None):
-    """Run the body with ``resolve_n_threads(n_jobs)`` Numba threads, then restore."""
+def num_threads(n_jobs: int | None, n_samples: int | None = None):
+    """Run the body with ``resolve_n_threads(n_jobs)`` Numba threads, then restore.
+
+    With ``n_samples < SERIAL_BELOW`` the body runs on one thread.
+    """
     previous = numba.get_num_threads()
-    numba.set_num_threads(resolve_n_threads(n_jobs))
+    serial = n_samples is not None and n_samples < SERIAL_BELOW
+    numba.set_num_threads(1 if serial else resolve_n_threads(n_jobs))
     try:
         yield
     finally:
