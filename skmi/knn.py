@@ -68,7 +68,8 @@ def _count(A: np.ndarray, thresholds: np.ndarray, algorithm: str) -> np.ndarray:
     """Per row of ``A``: other rows strictly closer (max-norm) than its threshold."""
     n, d = A.shape
     if d == 1:
-        return nb.sorted_counts(np.ascontiguousarray(A[:, 0]), thresholds)
+        col = np.ascontiguousarray(A[:, 0])
+        return nb.sorted_counts(col, thresholds, np.argsort(col))
     self_index = np.arange(n)
     if _use_tree(algorithm, d, n):
         return nb.kdtree_count(nb.build_kdtree(A, _LEAF_SIZE), A, thresholds, self_index, 0)
@@ -81,7 +82,8 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
 
     Returns ``(eps, eps_g, counts, n_ties)`` as :func:`nb.brute_knn_counts` does, by the
     fused brute-force kernel or by a KD-tree on the joint space plus one count query per
-    subspace (sorted arrays for 1-D subspaces).
+    subspace (sorted arrays for 1-D subspaces). On the tree path ``eps_g`` is computed
+    only for ``RULE_MARGINAL`` (empty otherwise).
     """
     joint = np.hstack(blocks)
     n, dim = joint.shape
@@ -95,9 +97,12 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
     tree = nb.build_kdtree(joint, _LEAF_SIZE)
     dist, ind = nb.kdtree_knn(tree, k, nb.CHEBYSHEV)
     eps = dist[:, -1].copy()
-    eps_g = np.stack(
-        [np.abs(b[ind] - b[:, None, :]).max(axis=(1, 2)) for b in blocks], axis=1
-    )
+    if rule == nb.RULE_MARGINAL:
+        eps_g = np.stack(
+            [np.abs(b[ind] - b[:, None, :]).max(axis=(1, 2)) for b in blocks], axis=1
+        )
+    else:  # not needed: leave it empty rather than pay for it
+        eps_g = np.empty((n, 0))
     n_ties = np.zeros(n, np.int64)
     if rule == nb.RULE_MIXED and np.any(eps == 0):
         n_ties = nb.kdtree_count(tree, joint, np.full(n, _TINY), np.arange(n), 0)

@@ -47,26 +47,24 @@ def build_kdtree(data, leaf_size):
     start[0] = 0
     end[0] = n
     n_nodes = 1
-    top = 0
+    for c in range(d):
+        lo[0, c] = np.inf
+        hi[0, c] = -np.inf
+    for p in range(n):
+        for c in range(d):
+            v = data[p, c]
+            lo[0, c] = min(lo[0, c], v)
+            hi[0, c] = max(hi[0, c], v)
     stack[0] = 0
     top = 1
+    # Top-down: split at the median of the widest side of the node's box. Children
+    # inherit the parent's box cut at the split value (a loose box, enough to choose
+    # split dimensions); tight boxes are computed bottom-up afterwards.
     while top > 0:
         top -= 1
         node = stack[top]
         s = start[node]
         e = end[node]
-        # tight bounding box
-        for c in range(d):
-            lo[node, c] = np.inf
-            hi[node, c] = -np.inf
-        for p in range(s, e):
-            row = perm[p]
-            for c in range(d):
-                v = data[row, c]
-                if v < lo[node, c]:
-                    lo[node, c] = v
-                if v > hi[node, c]:
-                    hi[node, c] = v
         if e - s <= leaf_size:
             continue
         dim = 0
@@ -79,8 +77,9 @@ def build_kdtree(data, leaf_size):
         if spread <= 0.0:  # all points identical: keep as a leaf
             continue
         m = e - s
-        _select(perm, data, dim, s, e - 1, s + m // 2)
         mid = s + m // 2
+        _select(perm, data, dim, s, e - 1, mid)
+        split = data[perm[mid], dim]
         lchild = n_nodes
         rchild = n_nodes + 1
         n_nodes += 2
@@ -88,11 +87,36 @@ def build_kdtree(data, leaf_size):
         end[lchild] = mid
         start[rchild] = mid
         end[rchild] = e
+        for c in range(d):
+            lo[lchild, c] = lo[node, c]
+            hi[lchild, c] = hi[node, c]
+            lo[rchild, c] = lo[node, c]
+            hi[rchild, c] = hi[node, c]
+        hi[lchild, dim] = split
+        lo[rchild, dim] = split
         left[node] = lchild
         right[node] = rchild
         stack[top] = lchild
         stack[top + 1] = rchild
         top += 2
+    # Bottom-up tight boxes: children always have larger numbers than their parent.
+    for node in range(n_nodes - 1, -1, -1):
+        if left[node] < 0:
+            for c in range(d):
+                lo[node, c] = np.inf
+                hi[node, c] = -np.inf
+            for p in range(start[node], end[node]):
+                row = perm[p]
+                for c in range(d):
+                    v = data[row, c]
+                    lo[node, c] = min(lo[node, c], v)
+                    hi[node, c] = max(hi[node, c], v)
+        else:
+            a = left[node]
+            b = right[node]
+            for c in range(d):
+                lo[node, c] = min(lo[a, c], lo[b, c])
+                hi[node, c] = max(hi[a, c], hi[b, c])
     tdata = np.empty((n, d))
     for p in range(n):
         for c in range(d):
@@ -434,15 +458,15 @@ def _interval_end(s, r, xi, thr, direction):
 
 
 @jit(parallel=True)
-def sorted_counts(x, thresholds):
+def sorted_counts(x, thresholds, order):
     """For 1-D ``x``: count ``j != i`` with ``|x_j - x_i| < thresholds[i]``.
 
-    Sorts once; each point gallops outwards from its own rank, so the cost is
-    O(log count) per point. The test is the exact ``|x_j - x_i| < r`` (rounding is
-    monotone, so the points passing it form a run of the sorted order).
+    ``order`` sorts ``x`` (``np.argsort(x)``; NumPy's sort is faster than Numba's).
+    Each point gallops outwards from its own rank, so the cost is O(log count) per
+    point. The test is the exact ``|x_j - x_i| < r`` (rounding is monotone, so the
+    points passing it form a run of the sorted order).
     """
     n = x.shape[0]
-    order = np.argsort(x, kind="mergesort")
     s = np.empty(n)
     rank = np.empty(n, np.int64)
     for r in range(n):
