@@ -30,9 +30,13 @@ _LAZY = {
     "conditional_mutual_info": "metrics",
     "entropy": "metrics",
     "to_bits": "metrics",
+    "MINE": "neural",
+    "NWJ": "neural",
+    "InfoNCE": "neural",
+    "SMILE": "neural",
 }
 _SUBMODULES = {"base", "knn", "metrics", "datasets", "cli", "binning", "kde",
-               "gaussian"}
+               "gaussian", "neural"}
 
 __all__ = sorted(_LAZY)
 

@@ -36,6 +36,10 @@ MI_ESTIMATORS: dict[str, tuple[str, str]] = {
     "sample_propagation": ("kde", "SamplePropagationMI"),
     "gaussian": ("gaussian", "GaussianMI"),
     "gaussian_copula": ("gaussian", "GaussianCopulaMI"),
+    "mine": ("neural", "MINE"),
+    "nwj": ("neural", "NWJ"),
+    "infonce": ("neural", "InfoNCE"),
+    "smile": ("neural", "SMILE"),
 }
 #: name -> (module, class) of the entropy estimators.
 ENTROPY_ESTIMATORS: dict[str, tuple[str, str]] = {

@@ -1,0 +1,32 @@
+"""pytest configuration shared by the test suite and the doctests under ``skmi/``.
+
+Optional dependencies: when torch is not installed, the doctests of the modules that
+need it are not collected (``tests/test_neural.py`` skips itself with
+``pytest.importorskip``).
+"""
+
+import importlib.util
+
+import pytest
+
+collect_ignore_glob = []
+if importlib.util.find_spec("torch") is None:
+    collect_ignore_glob.append("skmi/neural/*.py")
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread_for_neural(request):
+    """Run the neural tests and doctests on one torch thread.
+
+    The networks are tiny: a second intra-op thread buys nothing, and on shared CI
+    cores torch's spinning worker threads slowed these runs down by 10-50 times.
+    """
+    if "neural" not in str(getattr(request.node, "path", "")):
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -1,0 +1,211 @@
+"""The one training loop every neural estimator shares, and the objectives it optimises.
+
+Everything here runs on the critic's device. The data arrive there once; each epoch
+draws a permutation on the device (from a seeded :class:`torch.Generator`) and indexes
+batches out of it, and the per-step bound values are summed into device tensors. The
+host sees one small tensor per epoch (train bound, validation bound, non-finite flag),
+which is what early stopping and divergence detection need: there is no ``.item()``
+or other host round trip per step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import bounds
+from ._torch import require_torch
+
+torch = require_torch()
+
+__all__ = ["BoundObjective", "SmileObjective", "MineObjective", "TrainResult",
+           "train_critic", "chunked_bound"]
+
+
+class BoundObjective:
+    """Maximise a bound and report it: ``step`` returns ``(surrogate, value)``."""
+
+    def __init__(self, bound):
+        self.bound = bound
+
+    def value(self, scores):
+        """The bound reported on held-out data."""
+        return self.bound(scores)
+
+    def step(self, scores):
+        """``(objective to maximise, bound value)`` for one training batch."""
+        value = self.bound(scores)
+        return value, value
+
+
+class SmileObjective(BoundObjective):
+    """SMILE: train on the Jensen-Shannon bound, report the clipped DV value."""
+
+    def __init__(self, clip):
+        super().__init__(lambda scores: bounds.smile_bound(scores, clip))
+
+    def step(self, scores):
+        return bounds.js_bound(scores), self.bound(scores).detach()
+
+
+class MineObjective(BoundObjective):
+    """MINE: DV bound, trained with the moving-average corrected gradient.
+
+    ``log_ema`` (a device tensor) tracks ``log E_q[e^f]`` with rate ``ema_rate``; it is
+    initialised from the first batch.
+    """
+
+    def __init__(self, ema_rate):
+        super().__init__(bounds.dv_bound)
+        self.ema_rate = float(ema_rate)
+        self.log_ema = None
+
+    def step(self, scores):
+        lme = bounds.logmeanexp_offdiag(scores).detach()
+        if self.log_ema is None:
+            self.log_ema = lme
+        else:
+            a = self.ema_rate
+            self.log_ema = torch.logaddexp(self.log_ema + math.log1p(-a), lme + math.log(a))
+        surrogate = bounds.mine_surrogate(scores, self.log_ema)
+        value = scores.diagonal().mean().detach() - lme
+        return surrogate, value
+
+
+def chunked_bound(critic, bound, X, y, order):
+    """Mean of ``bound`` over batches of the rows of ``(X, y)`` taken in ``order``.
+
+    ``order`` is a 2-D index tensor ``(n_chunks, chunk)``: every batch has the same
+    size, so a batch-size dependent bound (InfoNCE, capped at ``log chunk``) means the
+    same thing in every batch. Runs without gradients; returns a 0-d device tensor.
+    """
+    with torch.no_grad():
+        total = torch.zeros((), dtype=X.dtype, device=X.device)
+        for idx in order:
+            total = total + bound(critic(X[idx], y[idx]))
+        return total / order.shape[0]
+
+
+def chunk_order(n: int, chunk: int, generator, device):
+    """Shuffled indices ``0..n-1`` as ``(ceil(n / chunk), chunk)``.
+
+    The last row wraps around to the start of the permutation so every row of data is
+    used and every batch has exactly ``chunk`` rows.
+    """
+    perm = torch.randperm(n, generator=generator, device=generator.device).to(device)
+    n_chunks = -(-n // chunk)
+    wrap = torch.arange(n_chunks * chunk, device=device) % n
+    return perm[wrap].reshape(n_chunks, chunk)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_critic` hands back (host values only)."""
+
+    best_value: float
+    best_epoch: int
+    best_state: dict | None
+    n_epochs: int
+    n_steps: int
+    diverged: bool
+    stopped_early: bool
+    curve: dict = field(default_factory=dict)
+
+
+def train_critic(critic, objective, X_train, y_train, X_val, y_val, *, batch_size: int,
+                 lr: float, max_epochs: int, max_steps: int | None,
+                 patience: int | None, tol: float, generator) -> TrainResult:
+    """Train ``critic`` by Adam on ``objective``; early stopping on the validation bound.
+
+    The critic is evaluated before training (epoch 0) and after every epoch on the
+    validation rows. Training stops after ``max_epochs`` epochs, after ``max_steps``
+    optimiser steps, after ``patience`` epochs without a validation improvement of more
+    than ``tol``, or at the first epoch with a non-finite loss or bound (divergence).
+    ``best_state`` is a copy of the parameters at the epoch with the highest finite
+    validation bound (None when no epoch had one).
+    """
+    device = X_train.device
+    n_train = X_train.shape[0]
+    bs = min(batch_size, n_train)
+    n_batches = n_train // bs
+    val_order = chunk_order(X_val.shape[0], min(batch_size, X_val.shape[0]), generator,
+                            device)
+    optimizer = torch.optim.Adam(critic.parameters(), lr=lr)
+
+    def validate():
+        critic.eval()
+        value = chunked_bound(critic, objective.value, X_val, y_val, val_order)
+        critic.train()
+        return value
+
+    def snapshot():
+        return {k: v.detach().clone() for k, v in critic.state_dict().items()}
+
+    epochs, steps, train_curve, val_curve = [0], [0], [math.nan], []
+    first = float(validate())  # one host sync per epoch, this is epoch 0's
+    val_curve.append(first)
+    finite0 = math.isfinite(first)
+    best_value = first if finite0 else -math.inf
+    best_state = snapshot() if finite0 else None
+    best_epoch, wait, step = 0, 0, 0
+    diverged = stopped_early = False
+    for epoch in range(1, max_epochs + 1):
+        if max_steps is not None and step >= max_steps:
+            break
+        perm = torch.randperm(n_train, generator=generator, device=generator.device)
+        perm = perm.to(device)
+        train_sum = torch.zeros((), dtype=X_train.dtype, device=device)
+        bad = torch.zeros((), dtype=torch.bool, device=device)
+        n_done = 0
+        for b in range(n_batches):
+            if max_steps is not None and step >= max_steps:
+                break
+            idx = perm[b * bs:(b + 1) * bs]
+            surrogate, value = objective.step(critic(X_train[idx], y_train[idx]))
+            loss = -surrogate
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            train_sum = train_sum + value.detach()
+            bad = bad | ~torch.isfinite(loss.detach())
+            step += 1
+            n_done += 1
+        val = validate()
+        host = torch.stack([train_sum / max(n_done, 1), val, bad.to(val.dtype)]).tolist()
+        train_value, val_value, nonfinite = host
+        epochs.append(epoch)
+        steps.append(step)
+        train_curve.append(train_value)
+        val_curve.append(val_value)
+        if nonfinite or not (math.isfinite(train_value) and math.isfinite(val_value)):
+            diverged = True
+            break
+        if val_value > best_value:
+            if val_value <= best_value + tol:
+                wait += 1
+            else:
+                wait = 0
+            best_value, best_epoch, best_state = val_value, epoch, snapshot()
+        else:
+            wait += 1
+        if patience is not None and wait >= patience:
+            stopped_early = True
+            break
+    curve = {
+        "epoch": np.asarray(epochs, dtype=np.int64),
+        "step": np.asarray(steps, dtype=np.int64),
+        "train": np.asarray(train_curve, dtype=np.float64),
+        "validation": np.asarray(val_curve, dtype=np.float64),
+    }
+    return TrainResult(
+        best_value=best_value if best_state is not None else math.nan,
+        best_epoch=best_epoch,
+        best_state=best_state,
+        n_epochs=epochs[-1],
+        n_steps=step,
+        diverged=diverged,
+        stopped_early=stopped_early,
+        curve=curve,
+    )
