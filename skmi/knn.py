@@ -21,11 +21,15 @@ from .base import EntropyEstimator, MutualInfoEstimator
 
 __all__ = ["KSG", "MixedKSG", "KLEntropy"]
 
-#: Largest joint dimension for which ``algorithm="auto"`` uses the KD-tree; above it the
-#: blocked brute-force kernel is faster (measured in ``benchmarks/bench_knn.py``).
+#: ``algorithm="auto"`` uses the KD-tree when the joint dimension is at most
+#: ``TREE_MAX_DIM`` and the sample count at least ``TREE_MIN_SAMPLES[dim]``; otherwise
+#: the blocked brute-force kernel, whose cost grows as n^2 * dim but with a small
+#: constant. The thresholds are the crossovers measured on a 2-core machine
+#: (``benchmarks/knn_crossover.py``): e.g. at n = 10,000 brute force wins from
+#: joint dimension 6 on, at n = 50,000 from 9 on.
 TREE_MAX_DIM = 12
-#: Below this many samples ``"auto"`` always uses brute force (a tree does not pay off).
-BRUTE_MAX_SAMPLES = 512
+TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 5_000, 5: 5_000, 6: 25_000, 7: 25_000,
+                    8: 25_000, 9: 200_000, 10: 200_000, 11: 200_000, 12: 200_000}
 _LEAF_SIZE = 16
 _TINY = np.nextafter(0.0, 1.0)  # "<= 0" is "< _TINY" for distances
 
@@ -36,7 +40,7 @@ def _use_tree(algorithm: str, dim: int, n: int) -> bool:
         return True
     if algorithm == "brute":
         return False
-    return dim <= TREE_MAX_DIM and n > BRUTE_MAX_SAMPLES
+    return dim <= TREE_MAX_DIM and n >= TREE_MIN_SAMPLES[dim]
 
 
 def _prepare(A: np.ndarray, *, standardize: bool, noise: float, rng) -> np.ndarray:
@@ -255,8 +259,10 @@ class KSG(MutualInfoEstimator):
     noise : float, default=1e-10
         Relative size of the tie-breaking noise; 0 disables it.
     algorithm : {"auto", "tree", "brute"}, default="auto"
-        Neighbour search: a KD-tree (joint dimension up to ``TREE_MAX_DIM = 12``
-        under ``"auto"``) or the blocked brute-force kernel.
+        Neighbour search: a KD-tree or the blocked brute-force kernel. ``"auto"`` picks
+        the tree for low joint dimension and many samples (up to dimension 3 from 512
+        samples, 4-5 from 5,000, 6-8 from 25,000, 9-12 from 200,000; see
+        ``skmi.knn.TREE_MIN_SAMPLES``), brute force otherwise.
     clip : bool, default=False
         Return ``max(0, estimate)`` instead of the raw (possibly negative) value.
     random_state : int, RandomState instance or None, default=None

@@ -110,3 +110,16 @@ def test_fused_brute_kernel_matches_reference(rule, name):
     # among tied neighbours both keep the lowest indices, so even eps_g agrees
     for g, e in zip(got, expected):  # eps, eps_g, counts, n_ties
         np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("rule", [nb.RULE_JOINT, nb.RULE_MARGINAL])
+def test_fused_brute_kernel_wide_groups(rule):
+    # groups of 9 and 6 columns exercise the four-columns-at-once sweep and its rest
+    rng = np.random.default_rng(5)
+    blocks = [np.round(rng.standard_normal((200, 9)), 1), rng.standard_normal((200, 6))]
+    subsets = np.array([[True, False], [False, True]])
+    joint = _readonly(np.ascontiguousarray(np.hstack(blocks).T))
+    groups = np.repeat([0, 1], [9, 6])
+    got = nb.brute_knn_counts(joint, groups, 2, 3, subsets, rule)
+    for g, e in zip(got, ref.knn_counts(blocks, 3, rule, subsets)):
+        np.testing.assert_array_equal(g, e)
