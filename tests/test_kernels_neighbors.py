@@ -22,7 +22,8 @@ def _datasets():
     cont = rng.standard_normal((300, 3))
     ties = np.round(rng.standard_normal((300, 3)), 1)
     dup = np.repeat(rng.standard_normal((60, 3)), 5, axis=0)  # every row 5 times
-    return {"continuous": cont, "ties": ties, "duplicates": dup}
+    wide = np.round(rng.standard_normal((300, 6)), 1)  # > LEAF_BATCH_MAX_DIM: per query
+    return {"continuous": cont, "ties": ties, "duplicates": dup, "wide": wide}
 
 
 DATA = _datasets()

@@ -287,12 +287,84 @@ def _box_box_min_dist(lo, hi, a, b, metric):
     return np.sqrt(acc)
 
 
-@jit(parallel=True)
+#: Up to this dimension kdtree_knn serves a whole leaf per traversal; above it, where
+#: leaf boxes are large, one traversal per query is faster.
+LEAF_BATCH_MAX_DIM = 4
+
+
 def kdtree_knn(tree, k, metric):
     """k nearest other points of every point of the tree.
 
     Returns ``(dist, ind)``, both ``(n, k)``, sorted by distance, in the original row
     numbering. The point itself is excluded; duplicates of it are not.
+    """
+    if tree[0].shape[1] <= LEAF_BATCH_MAX_DIM:
+        return _kdtree_knn_leaves(tree, k, metric)
+    return _kdtree_knn_points(tree, k, metric)
+
+
+@jit(parallel=True)
+def _kdtree_knn_points(tree, k, metric):
+    """:func:`kdtree_knn` with one nearer-first traversal per query, seeded with the
+    points next to the query in tree order."""
+    tdata, perm, start, end, left, right, lo, hi = tree
+    n, d = tdata.shape
+    dist = np.empty((n, k))
+    ind = np.empty((n, k), np.int64)
+    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    for chunk in prange(n_chunks):
+        kd = np.empty(k)
+        ki = np.empty(k, np.int64)
+        stack = np.empty(depth * 2, np.int64)
+        for p in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
+            q = tdata[p]
+            kd[:] = np.inf
+            ki[:] = -1
+            lo_seed = max(0, p - k)
+            hi_seed = min(n, p + k + 1)
+            for j in range(lo_seed, hi_seed):
+                if j != p:
+                    dj = _point_dist(q, tdata, j, metric)
+                    if dj < kd[k - 1]:
+                        _insert(kd, ki, dj, j)
+            top = 1
+            stack[0] = 0
+            while top > 0:
+                top -= 1
+                node = stack[top]
+                if _box_min_dist(q, lo, hi, node, metric) > kd[k - 1]:
+                    continue
+                if left[node] < 0:
+                    for j in range(start[node], end[node]):
+                        if j == p or (lo_seed <= j < hi_seed):
+                            continue
+                        dj = _point_dist(q, tdata, j, metric)
+                        if dj < kd[k - 1]:
+                            _insert(kd, ki, dj, j)
+                    continue
+                a = left[node]
+                b = right[node]
+                da = _box_min_dist(q, lo, hi, a, metric)
+                db = _box_min_dist(q, lo, hi, b, metric)
+                # push the farther child first so the nearer one is visited next
+                if da <= db:
+                    stack[top] = b
+                    stack[top + 1] = a
+                else:
+                    stack[top] = a
+                    stack[top + 1] = b
+                top += 2
+            row = perm[p]
+            for m in range(k):
+                dist[row, m] = kd[m]
+                ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
+    return dist, ind
+
+
+@jit(parallel=True)
+def _kdtree_knn_leaves(tree, k, metric):
+    """:func:`kdtree_knn` a leaf at a time.
 
     Queries are processed a leaf at a time: the leaf's points are first seeded with the
     points around them in tree order, then one nearer-first traversal per leaf visits
