@@ -391,3 +391,10 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrainingDivergedWarning)
         check(estimator)
+
+
+def test_float64_and_1d_y():
+    x, y = gaussians(n=300)
+    est = InfoNCE(dtype="float64", random_state=0, **TINY).fit(x, y[:, 0])
+    assert next(est.critic_.parameters()).dtype == torch.float64
+    assert np.isfinite(est.score(x, y[:, 0]))
