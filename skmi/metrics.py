@@ -48,7 +48,7 @@ ENTROPY_ESTIMATORS: dict[str, tuple[str, str]] = {
     "mixture": ("kde", "MixtureEntropy"),
 }
 
-_LN2 = np.log(2.0)
+_LN2 = float(np.log(2.0))
 
 
 def to_bits(value):
