@@ -34,9 +34,12 @@ _LAZY = {
     "NWJ": "neural",
     "InfoNCE": "neural",
     "SMILE": "neural",
+    "LayerActivationExtractor": "nn",
+    "InformationPlane": "nn",
+    "layer_names": "nn",
 }
 _SUBMODULES = {"base", "knn", "metrics", "datasets", "cli", "binning", "kde",
-               "gaussian", "neural"}
+               "gaussian", "neural", "nn", "plotting"}
 
 __all__ = sorted(_LAZY)
 

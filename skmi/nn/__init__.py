@@ -1,0 +1,47 @@
+"""Neural-network layers as data: activation extraction and the information plane.
+
+:class:`LayerActivationExtractor` turns any ``torch.nn.Module`` into a scikit-learn
+transformer that returns the activations of named layers; :class:`InformationPlane`
+records I(X; T) and I(T; Y) of those layers during training; :func:`train_and_record`
+trains a small network and records the plane at log-spaced epochs; :func:`make_mlp`
+builds the network.
+
+Importing this package does not import torch: names resolve on first use and torch is
+imported when a model is used. Without torch, that raises an :class:`ImportError` that
+says to ``pip install skmi[torch]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> submodule that defines it (imported on first access)
+_LAZY = {
+    "LayerActivationExtractor": "extractor",
+    "layer_names": "extractor",
+    "InformationPlane": "plane",
+    "DeterministicLayerWarning": "plane",
+    "describe_estimator": "plane",
+    "make_mlp": "training",
+    "hidden_layers": "training",
+    "train_and_record": "training",
+    "TrainingResult": "training",
+    "log_spaced_epochs": "training",
+}
+_SUBMODULES = {"extractor", "plane", "training"}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'skmi.nn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

@@ -1,0 +1,342 @@
+"""InformationPlane: I(X; T) and I(T; Y) of network layers, recorded during training.
+
+Conventions
+-----------
+For each recorded layer ``T`` (its activations on the inputs ``X``, one row per sample):
+
+- I(T; Y) is ``y_estimator.fit(T, y)`` with the class labels ``y``.
+- I(X; T) for binning, discrete and KDE estimators (:class:`~skmi.BinningMI`,
+  :class:`~skmi.DiscreteMI`, :class:`~skmi.KDEMI`, :class:`~skmi.SamplePropagationMI`) is
+  ``x_estimator.fit(T, np.arange(n))``: each sample is its own input, so the layer is a
+  function of the input and I(X; T) = H(T) of the binned (or noise-smoothed) layer.
+  For any other estimator it is ``x_estimator.fit(X, T)`` with the flattened inputs.
+
+The deterministic-network caveat: T = f(X) is a deterministic function, so for continuous
+X, I(X; T) is infinite for any injective f, and on a finite data set it is H(X) =
+log2(n) bits whatever the weights. Binning measures how the layer clusters the samples
+at the bin scale, KDE adds Gaussian noise of a chosen variance, and ``noise_std`` makes
+the network itself noisy (Goldfeld et al. 2019). A continuous estimator asked for
+I(X; T) of a noiseless layer emits a :class:`DeterministicLayerWarning`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+__all__ = ["InformationPlane", "DeterministicLayerWarning", "describe_estimator",
+           "COLUMNS"]
+
+#: Columns of ``InformationPlane.history_`` and of the CSV, in order.
+COLUMNS = (
+    "epoch", "layer", "I_XT", "I_TY", "unit", "n_samples", "layer_width",
+    "x_estimator", "x_params", "x_convention", "y_estimator", "y_params",
+    "y_convention", "noise_std",
+)
+
+_LN2 = math.log(2.0)
+
+
+class DeterministicLayerWarning(UserWarning):
+    """I(X; T) of a deterministic layer asked of a continuous estimator.
+
+    For a deterministic layer T = f(X), I(X; T) is infinite when X is continuous, and
+    H(X) (log2 of the number of distinct inputs, in bits) on a finite data set, whatever
+    the weights: the estimate then reflects the estimator's bias, not the network.
+    """
+
+
+def _is_label_convention(est) -> bool:
+    """Whether ``est`` computes I(X; T) as ``fit(T, arange(n))`` (binned / noisy T)."""
+    from ..binning import BinningMI, DiscreteMI
+    from ..kde import KDEMI, SamplePropagationMI
+
+    return isinstance(est, (BinningMI, DiscreteMI, KDEMI, SamplePropagationMI))
+
+
+def describe_estimator(est) -> str:
+    """One line saying how an estimator discretises or smooths a layer.
+
+    Parameters
+    ----------
+    est : MutualInfoEstimator
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from skmi import BinningMI, KDEMI
+    >>> from skmi.nn import describe_estimator
+    >>> describe_estimator(BinningMI(30, strategy="fixed", bin_range=(-1, 1)))
+    'BinningMI: 30 bins on [-1, 1]'
+    >>> describe_estimator(BinningMI(100, strategy="minmax"))
+    'BinningMI: 100 bins over the observed range (minmax)'
+    >>> describe_estimator(BinningMI(strategy="width", bin_width=1e-4))
+    'BinningMI: bins of width 0.0001'
+    >>> describe_estimator(KDEMI(noise_variance=0.1))
+    'KDEMI: upper bound, noise variance 0.1'
+    """
+    name = type(est).__name__
+    params = est.get_params(deep=False)
+    strategy = params.get("strategy")
+    if name == "BinningMI":
+        if strategy == "fixed":
+            lo, hi = params["bin_range"]
+            text = f"{params['n_bins']} bins on [{lo:g}, {hi:g}]"
+        elif strategy == "width":
+            text = f"bins of width {params['bin_width']:g}"
+        elif strategy == "minmax":
+            text = f"{params['n_bins']} bins over the observed range (minmax)"
+        else:
+            text = f"{params['n_bins']} equal-mass bins per unit (quantile)"
+        if params.get("convention") == "digitize":
+            text += ", np.digitize edges"
+        if params.get("correction", "none") != "none":
+            text += f", {params['correction']} correction"
+        return f"{name}: {text}"
+    if name == "KDEMI":
+        return f"{name}: {params['bound']} bound, noise variance {params['noise_variance']:g}"
+    if "noise_variance" in params:
+        return f"{name}: noise variance {params['noise_variance']:g}"
+    if name == "DiscreteMI":
+        return f"{name}: exact values"
+    return f"{name}: continuous estimator"
+
+
+def _params_json(est) -> str:
+    def plain(v):
+        if isinstance(v, (bool, int, float, str)) or v is None:
+            return v
+        if isinstance(v, (list, tuple)):
+            return [plain(u) for u in v]
+        if isinstance(v, np.generic):
+            return v.item()
+        return repr(v)
+
+    return json.dumps({k: plain(v) for k, v in est.get_params(deep=False).items()},
+                      sort_keys=True)
+
+
+def _records_frame(records: list[dict]):
+    try:
+        import pandas as pd
+    except ImportError:
+        return [dict(r) for r in records]
+    return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+class InformationPlane:
+    """I(X; T) and I(T; Y) of network layers, one row per (epoch, layer).
+
+    Parameters
+    ----------
+    layers : str, list of str or dict {str: str}
+        Layers to record, as for :class:`~skmi.nn.LayerActivationExtractor`.
+    x_estimator : MutualInfoEstimator or None, default=None
+        Estimator of I(X; T) (cloned for every estimate). None: ``BinningMI(30,
+        strategy="fixed", bin_range=(-1, 1))``, Shwartz-Ziv & Tishby's convention for
+        tanh layers. See the module docstring for how each estimator is called.
+    y_estimator : MutualInfoEstimator or None, default=None
+        Estimator of I(T; Y), ``fit(T, y)``. None: the same as ``x_estimator``.
+    unit : {"bits", "nats"}, default="bits"
+    noise_std : float, default=0.0
+        Gaussian noise added to the activations before estimating (see
+        :class:`~skmi.nn.LayerActivationExtractor`).
+    random_state : int or None, default=0
+        Seed of that noise (the same noise at every record).
+    device : str, default="auto"
+    batch_size : int, default=4096
+    input_shape, select
+        Passed to the extractor.
+
+    Attributes
+    ----------
+    history_ : pandas.DataFrame or list of dict
+        The tidy table (pandas when installed, else a list of records), with columns
+        :data:`COLUMNS`: epoch, layer, I_XT, I_TY, unit, n_samples, layer_width, the
+        estimators' names, parameters (JSON) and conventions, and noise_std.
+
+    Examples
+    --------
+    A recording needs torch (see ``tests/test_nn.py``)::
+
+        plane = InformationPlane(["act1", "act2"])
+        plane.record(model, X, y, epoch=0)
+        plane.to_csv("plane.csv")
+        plane.plot()
+    """
+
+    def __init__(
+        self,
+        layers,
+        x_estimator=None,
+        y_estimator=None,
+        unit: str = "bits",
+        *,
+        noise_std: float = 0.0,
+        random_state=0,
+        device="auto",
+        batch_size: int = 4096,
+        input_shape=None,
+        select=None,
+    ):
+        if unit not in ("bits", "nats"):
+            raise ValueError(f"unit must be 'bits' or 'nats', got {unit!r}.")
+        if x_estimator is None:
+            from ..binning import BinningMI
+
+            x_estimator = BinningMI(30, strategy="fixed", bin_range=(-1, 1))
+        self.layers = layers
+        self.x_estimator = x_estimator
+        self.y_estimator = x_estimator if y_estimator is None else y_estimator
+        self.unit = unit
+        self.noise_std = noise_std
+        self.random_state = random_state
+        self.device = device
+        self.batch_size = batch_size
+        self.input_shape = input_shape
+        self.select = select
+        self._records: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------ recording
+    def _convert(self, nats: float) -> float:
+        return nats / _LN2 if self.unit == "bits" else nats
+
+    def _check_honest(self) -> None:
+        if self.noise_std == 0 and not _is_label_convention(self.x_estimator):
+            warnings.warn(
+                f"{type(self.x_estimator).__name__} is asked for I(X; T) of a "
+                "deterministic layer without noise: the true value is infinite for "
+                "continuous X, and H(X) (log2 n bits) on a finite data set, whatever the "
+                "weights, so the estimate shows the estimator's bias, not the network. "
+                "Use BinningMI (information at the bin scale), KDEMI (with a noise "
+                "variance), or noise_std > 0 (a noisy network).",
+                DeterministicLayerWarning,
+                stacklevel=3,
+            )
+
+    def record(self, model, X, y, epoch) -> list[dict[str, Any]]:
+        """Estimate I(X; T) and I(T; Y) of every layer of ``model`` on ``(X, y)``.
+
+        Parameters
+        ----------
+        model : torch.nn.Module
+            Not modified (a copy runs in eval mode).
+        X : array-like of shape (n_samples, ...)
+            The inputs (all of them, usually: the classic plane uses the whole set).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        epoch : int or float
+
+        Returns
+        -------
+        rows : list of dict
+            The rows appended to ``history_``.
+        """
+        from .extractor import LayerActivationExtractor
+
+        self._check_honest()
+        ext = LayerActivationExtractor(
+            model, self.layers, device=self.device, batch_size=self.batch_size,
+            flatten=True, input_shape=self.input_shape, select=self.select,
+            noise_std=self.noise_std, random_state=self.random_state,
+        )
+        acts = ext.fit(X).transform_layers(X)
+        y = np.asarray(y)
+        n = y.shape[0]
+        x_label = _is_label_convention(self.x_estimator)
+        x_flat = None if x_label else np.asarray(X, dtype=np.float64).reshape(n, -1)
+        rows = []
+        for key, T in acts.items():
+            T = T.astype(np.float64)
+            if x_label:
+                i_xt = clone(self.x_estimator).fit(T, np.arange(n)).mi_
+            else:
+                i_xt = clone(self.x_estimator).fit(x_flat, T).mi_
+            i_ty = clone(self.y_estimator).fit(T, y).mi_
+            rows.append({
+                "epoch": epoch,
+                "layer": key,
+                "I_XT": self._convert(i_xt),
+                "I_TY": self._convert(i_ty),
+                "unit": self.unit,
+                "n_samples": n,
+                "layer_width": T.shape[1],
+                "x_estimator": type(self.x_estimator).__name__,
+                "x_params": _params_json(self.x_estimator),
+                "x_convention": describe_estimator(self.x_estimator),
+                "y_estimator": type(self.y_estimator).__name__,
+                "y_params": _params_json(self.y_estimator),
+                "y_convention": describe_estimator(self.y_estimator),
+                "noise_std": float(self.noise_std),
+            })
+        self._records.extend(rows)
+        return rows
+
+    # ------------------------------------------------------------ results
+    @property
+    def history_(self):
+        """The tidy table: a pandas DataFrame if pandas is installed, else records."""
+        if not self._records:
+            raise AttributeError("history_ is empty: call record() first.")
+        return _records_frame(self._records)
+
+    @property
+    def records_(self) -> list[dict[str, Any]]:
+        """The history as a list of dicts (whether or not pandas is installed)."""
+        return [dict(r) for r in self._records]
+
+    def layer_keys(self) -> list[str]:
+        """The recorded layers, in the order first seen."""
+        return list(dict.fromkeys(r["layer"] for r in self._records))
+
+    def curves(self) -> dict[str, dict[str, np.ndarray]]:
+        """{layer: {"epoch", "I_XT", "I_TY"}} arrays, sorted by epoch."""
+        out = {}
+        for key in self.layer_keys():
+            rows = sorted((r for r in self._records if r["layer"] == key),
+                          key=lambda r: r["epoch"])
+            out[key] = {c: np.array([r[c] for r in rows], dtype=float)
+                        for c in ("epoch", "I_XT", "I_TY")}
+        return out
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        """Write the history (every column of :data:`COLUMNS`) to a CSV file."""
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
+            writer.writeheader()
+            for r in self._records:
+                writer.writerow(r)
+
+    def plot(self, ax=None, *, cmap: str = "viridis", title: str | None = None):
+        """The information plane: one curve per layer, points coloured by epoch.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None
+        cmap : str, default="viridis"
+        title : str or None
+
+        Returns
+        -------
+        display : skmi.plotting.InformationPlaneDisplay
+            With ``ax_``, ``figure_`` and ``colorbar_``.
+        """
+        from ..plotting import InformationPlaneDisplay
+
+        return InformationPlaneDisplay.from_plane(self, ax=ax, cmap=cmap, title=title)
+
+    def __repr__(self) -> str:
+        return (f"InformationPlane(layers={self.layers!r}, "
+                f"x_estimator={self.x_estimator!r}, y_estimator={self.y_estimator!r}, "
+                f"unit={self.unit!r}, noise_std={self.noise_std!r})")
+
