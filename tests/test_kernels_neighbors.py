@@ -124,3 +124,25 @@ def test_fused_brute_kernel_wide_groups(rule):
     got = nb.brute_knn_counts(joint, groups, 2, 3, subsets, rule)
     for g, e in zip(got, ref.knn_counts(blocks, 3, rule, subsets)):
         np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("name", sorted(DATA))
+@pytest.mark.parametrize("leaf_size", [1, 8, 62])
+def test_leaf_batched_self_counts_match_reference(name, leaf_size):
+    data = _readonly(DATA[name])
+    n = len(data)
+    thr = _readonly(np.random.default_rng(3).uniform(0, 1.0, n))
+    tree = nb.build_kdtree(data, leaf_size)
+    expected = ref.count_within(data, thr, self_index=np.arange(n))
+    np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, nb.CHEBYSHEV), expected)
+
+
+def test_self_counts_with_a_leaf_larger_than_a_mask():
+    # 150 copies of one row form one leaf (it cannot be split): more than 62 queries
+    rng = np.random.default_rng(4)
+    data = _readonly(np.vstack([np.ones((150, 2)), rng.standard_normal((200, 2))]))
+    n = len(data)
+    for thr in (np.full(n, np.nextafter(0.0, 1.0)), rng.uniform(0, 1, n)):
+        tree = nb.build_kdtree(data, 16)
+        expected = ref.count_within(data, thr, self_index=np.arange(n))
+        np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, 0), expected)

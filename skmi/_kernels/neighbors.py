@@ -503,6 +503,104 @@ def kdtree_count(tree, queries, thresholds, self_index, metric):
     return counts
 
 
+@jit
+def _leaves(left):
+    n_leaves = 0
+    for node in range(left.shape[0]):
+        if left[node] < 0:
+            n_leaves += 1
+    leaves = np.empty(n_leaves, np.int64)
+    n_leaves = 0
+    for node in range(left.shape[0]):
+        if left[node] < 0:
+            leaves[n_leaves] = node
+            n_leaves += 1
+    return leaves
+
+
+@jit(parallel=True)
+def kdtree_self_count(tree, thresholds, metric):
+    """For every point of the tree: other tree points strictly closer than its threshold.
+
+    ``thresholds`` is in the original row order, like the result. Queries go a leaf at a
+    time: one traversal per leaf carries a bit mask of
+    the leaf's queries still undecided at each node; a query leaves the mask once the
+    node is wholly outside (skipped) or wholly inside (counted whole) its radius. Leaves
+    of more than 62 points (repeated rows) are split into several work items.
+    """
+    tdata, perm, start, end, left, right, lo, hi = tree
+    n, d = tdata.shape
+    leaves = _leaves(left)
+    counts = np.zeros(n, np.int64)
+    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
+    # work items: (leaf, first point) in chunks of at most 62 queries (a leaf of
+    # identical points can be larger than leaf_size)
+    n_items = 0
+    for li in range(leaves.shape[0]):
+        n_items += (end[leaves[li]] - start[leaves[li]] + 61) // 62
+    item_leaf = np.empty(n_items, np.int64)
+    item_first = np.empty(n_items, np.int64)
+    n_items = 0
+    for li in range(leaves.shape[0]):
+        for first in range(start[leaves[li]], end[leaves[li]], 62):
+            item_leaf[n_items] = leaves[li]
+            item_first[n_items] = first
+            n_items += 1
+    for it in prange(n_items):
+        leaf = item_leaf[it]
+        s0 = item_first[it]
+        m = min(62, end[leaf] - s0)
+        r = np.empty(m)
+        cnt = np.zeros(m, np.int64)
+        rmax = 0.0
+        for b in range(m):
+            r[b] = thresholds[perm[s0 + b]]
+            rmax = max(rmax, r[b])
+        nodes = np.empty(depth * 2, np.int64)
+        masks = np.empty(depth * 2, np.int64)
+        nodes[0] = 0
+        masks[0] = (np.int64(1) << m) - 1
+        top = 1
+        while top > 0:
+            top -= 1
+            node = nodes[top]
+            mask = masks[top]
+            if _box_box_min_dist(lo, hi, leaf, node, metric) >= rmax:
+                continue
+            size = end[node] - start[node]
+            is_leaf = left[node] < 0
+            keep = np.int64(0)
+            for b in range(m):
+                bit = np.int64(1) << b
+                if not (mask & bit):
+                    continue
+                p = s0 + b
+                mind, maxd = _box_min_max_dist(tdata[p], lo, hi, node, metric)
+                if mind >= r[b]:
+                    continue
+                if maxd < r[b]:
+                    cnt[b] += size
+                    if start[node] <= p < end[node]:
+                        cnt[b] -= 1
+                    continue
+                if is_leaf:
+                    q = tdata[p]
+                    for j in range(start[node], end[node]):
+                        if j != p and _point_dist(q, tdata, j, metric) < r[b]:
+                            cnt[b] += 1
+                else:
+                    keep |= bit
+            if keep != 0:
+                nodes[top] = left[node]
+                masks[top] = keep
+                nodes[top + 1] = right[node]
+                masks[top + 1] = keep
+                top += 2
+        for b in range(m):
+            counts[perm[s0 + b]] = cnt[b]
+    return counts
+
+
 # --------------------------------------------------------------------------- 1-D
 @jit
 def _interval_end(s, r, xi, thr, direction):
