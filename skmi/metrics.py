@@ -24,6 +24,7 @@ __all__ = [
     "to_bits",
     "MI_ESTIMATORS",
     "ENTROPY_ESTIMATORS",
+    "make_mi_scorer",
 ]
 
 #: name -> (module, class) of the estimators the functional API can build.
@@ -183,3 +184,61 @@ def mutual_info_columns(
         delayed(_column_mi)(clone(est), X[:, j], y) for j in range(X.shape[1])
     )
     return _convert(np.asarray(values, dtype=float), unit)
+
+
+def make_mi_scorer(estimator="ksg", *, unit: str = "nats", **params):
+    """A scorer for model selection: I(T; y) of what the fitted estimator outputs.
+
+    The scorer takes ``(fitted_estimator, X, y)`` (scikit-learn's scorer signature), sets
+    ``T = fitted_estimator.transform(X)`` (for a Pipeline whose last step does not
+    transform, the output of the steps before it) and returns the MI estimate of
+    ``(T, y)``: higher is better, so ``GridSearchCV(..., scoring=make_mi_scorer(...))``
+    picks e.g. the network layer with the most label information.
+
+    Parameters
+    ----------
+    estimator : str or MutualInfoEstimator, default="ksg"
+    unit : {"nats", "bits"}, default="nats"
+    **params
+        Parameters of the estimator.
+
+    Returns
+    -------
+    scorer : callable
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from skmi.metrics import make_mi_scorer
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 300)
+    >>> X = np.column_stack([y + 0.3 * rng.standard_normal(300),
+    ...                      rng.standard_normal(300)])
+    >>> pick = FunctionTransformer(lambda X, col=0: X[:, [col]])
+    >>> grid = GridSearchCV(pick, {"kw_args": [{"col": 0}, {"col": 1}]}, cv=3,
+    ...                     scoring=make_mi_scorer(random_state=0)).fit(X, y)
+    >>> grid.best_params_
+    {'kw_args': {'col': 0}}
+    """
+    _build(estimator, MI_ESTIMATORS, MutualInfoEstimator, params)  # fail early
+    _convert(0.0, unit)
+
+    def mi_scorer(fitted, X, y):
+        if hasattr(fitted, "transform"):
+            T = fitted.transform(X)
+        elif hasattr(fitted, "steps"):
+            T = fitted[:-1].transform(X)
+        else:
+            raise TypeError(
+                f"{type(fitted).__name__} has no transform: an MI scorer needs the "
+                "features it produces."
+            )
+        T = np.asarray(T, dtype=np.float64)
+        if T.ndim == 1:
+            T = T.reshape(-1, 1)
+        est = _build(estimator, MI_ESTIMATORS, MutualInfoEstimator, params)
+        return float(_convert(est.fit(T, y).mi_, unit))
+
+    return mi_scorer

@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from skmi import KDEMI, KSG, BinningMI  # noqa: E402
+from skmi.metrics import make_mi_scorer  # noqa: E402
 from skmi.nn import (  # noqa: E402
     DeterministicLayerWarning,
     InformationPlane,
@@ -233,6 +234,11 @@ def test_set_output_and_pipeline_gridsearch_pick_informative_layer():
     grid = GridSearchCV(LayerActivationExtractor(model, "junk"),
                         {"layers": ["junk", "signal"]}, scoring=mi_scorer, cv=3)
     assert grid.fit(X, y).best_params_ == {"layers": "signal"}
+    grid = GridSearchCV(LayerActivationExtractor(model, "junk"),
+                        {"layers": ["junk", "signal"]}, cv=3,
+                        scoring=make_mi_scorer(BinningMI(8), unit="bits"))
+    assert grid.fit(X, y).best_params_ == {"layers": "signal"}
+    assert grid.best_score_ > 0.5
     grid = GridSearchCV(pipe, {"layer__layers": ["junk", "signal"]}, cv=3)
     assert grid.fit(X, y).best_params_ == {"layer__layers": "signal"}
     assert no_hooks(model)
