@@ -44,6 +44,19 @@ import numpy as np  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 
 SIZES = [12, 10, 7, 5, 4, 3, 2]
+BINNINGS = ("coarse", "width1e-4", "width1e-4-f64")
+
+
+class Float64View:
+    """Records a plane on a float64 copy of the (float32-trained) network."""
+
+    def __init__(self, plane):
+        self.plane = plane
+
+    def record(self, model, X, y, epoch):
+        import copy
+
+        return self.plane.record(copy.deepcopy(model).double(), X, y, epoch)
 
 
 def run_one(activation: str, seed: int, epochs: int, n_records: int) -> list[dict]:
@@ -64,12 +77,13 @@ def run_one(activation: str, seed: int, epochs: int, n_records: int) -> list[dic
     fine = BinningMI(strategy="width", bin_width=1e-4)
     layers = hidden_layers(model)
     planes = [InformationPlane(layers, coarse, unit="bits", device="cpu"),
+              InformationPlane(layers, fine, coarse, unit="bits", device="cpu"),
               InformationPlane(layers, fine, coarse, unit="bits", device="cpu")]
-    res = train_and_record(model, X, y, plane=planes, epochs=epochs, n_records=n_records,
-                           batch_size=256, lr=4e-4, train_size=0.8, seed=seed,
-                           device="cpu")
+    res = train_and_record(model, X, y, plane=[*planes[:2], Float64View(planes[2])],
+                           epochs=epochs, n_records=n_records, batch_size=256, lr=4e-4,
+                           train_size=0.8, seed=seed, device="cpu")
     rows = []
-    for binning, plane in zip(("coarse", "width1e-4"), planes):
+    for binning, plane in zip(BINNINGS, planes):
         for r in plane.records_:
             rows.append({"activation": activation, "seed": seed, "binning": binning,
                          **r, "test_accuracy": res.test_accuracy[-1],
@@ -113,14 +127,18 @@ def checks(rows, activations):
                      + ", ".join(f"{k}: {v:.2f}" for k, v in drops.items())
                      + f" | {'holds' if ok else 'does not hold'} |")
     for act in activations:
-        c = mean_curves(rows, act, "width1e-4")
-        mins = {k: float(v[1][v[0] > 0].min()) for k, v in c.items()}
-        ok = all(v >= 11.5 for v in mins.values())
-        results[f"{act}_fine"] = ok
-        lines.append(f"| {act}, bins of width 1e-4 | every hidden layer stays near 12 bits "
-                     "(min over epochs > 0 is >= 11.5) | "
-                     + ", ".join(f"{k}: {v:.2f}" for k, v in mins.items())
-                     + f" | {'holds' if ok else 'does not hold'} |")
+        for binning in BINNINGS[1:]:
+            c = mean_curves(rows, act, binning)
+            mins = {k: float(v[1][v[0] > 0].min()) for k, v in c.items()}
+            ok = all(v >= 11.5 for v in mins.values())
+            results[f"{act}_{binning}"] = ok
+            where = ("float64 copy of the network" if binning.endswith("f64")
+                     else "float32 activations, as trained")
+            lines.append(f"| {act}, bins of width 1e-4, {where} | every hidden layer stays "
+                         "near 12 bits "
+                         "(min over epochs > 0 is >= 11.5) | "
+                         + ", ".join(f"{k}: {v:.2f}" for k, v in mins.items())
+                         + f" | {'holds' if ok else 'does not hold'} |")
     return lines, results
 
 
@@ -131,13 +149,16 @@ def plot(rows, activations, path):
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    fig, axes = plt.subplots(len(activations), 2, figsize=(11, 4.2 * len(activations)),
+    fig, axes = plt.subplots(len(activations), 3, figsize=(16, 4.2 * len(activations)),
                              squeeze=False)
     titles = {"coarse": {"tanh": "30 bins on [-1, 1]", "relu": "100 bins, observed range"},
-              "width1e-4": {"tanh": "bins of width 1e-4", "relu": "bins of width 1e-4"}}
+              "width1e-4": {"tanh": "width-1e-4 bins (float32)",
+                            "relu": "width-1e-4 bins (float32)"},
+              "width1e-4-f64": {"tanh": "width-1e-4 bins (float64)",
+                                "relu": "width-1e-4 bins (float64)"}}
     sc = None
     for i, act in enumerate(activations):
-        for j, binning in enumerate(("coarse", "width1e-4")):
+        for j, binning in enumerate(BINNINGS):
             ax = axes[i, j]
             curves = mean_curves(rows, act, binning)
             emax = max(v[0].max() for v in curves.values())
@@ -202,7 +223,8 @@ def main(argv=None) -> int:
         f"activations {', '.join(args.activations)}; 12-10-7-5-4-3-2 network, Adam "
         "lr 4e-4, batch 256, 80% training split, I(X;T) and I(T;Y) on all 4096 patterns "
         "at log-spaced epochs; curves averaged over seeds. "
-        + ("This is the configuration the issue asks for." if args.epochs >= 2000
+        + ("This meets the issue's minimum (thousands of epochs, at least 5 seeds), but is "
+           "shorter than the ~10^4 epochs of Shwartz-Ziv & Tishby." if args.epochs >= 2000
            and args.seeds >= 5 else
            "This is a REDUCED configuration (the issue asks for thousands of epochs and "
            "at least 5 seeds); rerun with `--epochs 8000 --seeds 5` for the full one."),
@@ -215,7 +237,10 @@ def main(argv=None) -> int:
         *lines,
         "",
         "Drops are peak minus final value of the seed-averaged I(X;T); for ReLU the "
-        "peak is taken over epochs >= 100.",
+        "peak is taken over epochs >= 100. Width-1e-4 bins are applied to the float32 "
+        "activations the network was trained with, and to a float64 copy of the same "
+        "network: in float32, tanh(x) is exactly +-1 for |x| > 9.01, so saturated units "
+        "merge inputs that the real-valued network keeps apart.",
         "",
         "![planes](saxe2018_planes.png)",
         "",
@@ -225,7 +250,7 @@ def main(argv=None) -> int:
         "|---|---|---|---|---|---|",
     ]
     for act in args.activations:
-        for binning in ("coarse", "width1e-4"):
+        for binning in BINNINGS:
             for layer, (ep, ixt, ity) in mean_curves(rows, act, binning).items():
                 picks = sorted({0, *[int(e) for e in ep if e in (10, 100, 1000)],
                                 int(ep[int(np.argmax(ixt))]), int(ep[-1])})
