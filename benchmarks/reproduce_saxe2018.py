@@ -45,6 +45,8 @@ from joblib import Parallel, delayed  # noqa: E402
 
 SIZES = [12, 10, 7, 5, 4, 3, 2]
 BINNINGS = ("coarse", "width1e-4", "width1e-4-f64")
+CSV_COLUMNS = ["activation", "seed", "binning", "epoch", "layer", "I_XT", "I_TY", "unit",
+               "x_convention", "y_convention", "noise_std", "test_accuracy"]
 
 
 class Float64View:
@@ -202,9 +204,11 @@ def main(argv=None) -> int:
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "saxe2018.csv"), "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        for r in rows:
+            writer.writerow({**r, "I_XT": round(r["I_XT"], 6), "I_TY": round(r["I_TY"], 6),
+                             "test_accuracy": round(r["test_accuracy"], 4)})
     plot(rows, args.activations, os.path.join(args.out, "saxe2018_planes.png"))
     lines, results = checks(rows, args.activations)
 
