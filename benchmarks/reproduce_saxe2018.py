@@ -243,8 +243,10 @@ def main(argv=None) -> int:
         "Drops are peak minus final value of the seed-averaged I(X;T); for ReLU the "
         "peak is taken over epochs >= 100. Width-1e-4 bins are applied to the float32 "
         "activations the network was trained with, and to a float64 copy of the same "
-        "network: in float32, tanh(x) is exactly +-1 for |x| > 9.01, so saturated units "
-        "merge inputs that the real-valued network keeps apart.",
+        "network. Where both give the same value, the merging of inputs is not float32 "
+        "rounding: a saturated tanh unit maps every pre-activation beyond |x| = 5.3 "
+        "into less than 1e-4 of +-1, i.e. into one bin, and a ReLU layer is not "
+        "injective (negative pre-activations all give 0).",
         "",
         "![planes](saxe2018_planes.png)",
         "",
