@@ -6,7 +6,7 @@ Numba, and optionally torch and matplotlib) are imported on first use of a name.
 
 from __future__ import annotations
 
-import importlib
+from ._lazy import attach
 
 __version__ = "0.1.0"
 
@@ -41,19 +41,4 @@ _LAZY = {
 _SUBMODULES = {"base", "knn", "metrics", "datasets", "cli", "binning", "kde",
                "gaussian", "neural", "nn", "plotting"}
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'skmi' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

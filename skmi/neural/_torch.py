@@ -1,54 +1,19 @@
-"""The one place skmi imports torch for the neural estimators.
-
-``import skmi`` and ``import skmi.neural`` never import torch; the modules that need it
-call :func:`require_torch` (at import for :mod:`~skmi.neural.critics` and
-:mod:`~skmi.neural.bounds`, at ``fit`` for the estimators), which turns a missing
-install into an :class:`ImportError` that says what to install.
-"""
+"""torch for the neural estimators: :mod:`skmi._torch` with this package's hint."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["require_torch", "resolve_device", "TORCH_MISSING"]
+from .. import _torch
 
-TORCH_MISSING = (
-    "skmi's neural estimators (MINE, NWJ, InfoNCE, SMILE) need PyTorch, which is not "
-    "installed. Install it with `pip install skmi[torch]` (or choose a CPU or CUDA "
-    "wheel at https://pytorch.org)."
-)
+__all__ = ["require_torch", "resolve_device"]
+
+_FEATURE = "skmi's neural estimators (MINE, NWJ, InfoNCE, SMILE)"
 
 
 def require_torch() -> Any:
-    """Import and return the ``torch`` module, or raise an ImportError with the hint."""
-    try:
-        import torch
-    except ImportError as exc:
-        raise ImportError(TORCH_MISSING) from exc
-    return torch
+    return _torch.require_torch(_FEATURE)
 
 
 def resolve_device(device) -> Any:
-    """``"auto"`` -> CUDA when available, else CPU; anything else must name a device.
-
-    Raises
-    ------
-    ValueError
-        For a string torch does not parse as a device, or for a CUDA device when
-        torch has no CUDA support or no GPU is visible.
-    """
-    torch = require_torch()
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
-        ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available (torch "
-            f"{torch.__version__}); use device='cpu' or device='auto'."
-        )
-    return resolved
+    return _torch.resolve_device(device, _FEATURE)

@@ -13,7 +13,7 @@ says to ``pip install skmi[torch]``.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import attach
 
 # public name -> submodule that defines it (imported on first access)
 _LAZY = {
@@ -30,18 +30,4 @@ _LAZY = {
 }
 _SUBMODULES = {"extractor", "plane", "training"}
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'skmi.nn' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)
