@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the local skmi
+
 from skmi import BinningMI
 from skmi.binning import bin_symbols, entropy_from_counts
 

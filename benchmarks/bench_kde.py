@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 from scipy.special import logsumexp
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the local skmi
+
 from skmi import KDEMI
 
 

@@ -22,12 +22,15 @@ from __future__ import annotations
 import argparse
 import math
 import platform
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the local skmi
 
 from skmi.neural import MINE, NWJ, SMILE, InfoNCE
 
