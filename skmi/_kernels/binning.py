@@ -148,10 +148,13 @@ def row_hashes(X, edges, mode, width, closed_last):
 def _rows_equal(X, i, r, edges, mode, width, closed_last):
     d = X.shape[1]
     shared = edges.shape[0] == 1
+    nb = edges.shape[1] - 1
     for c in range(d):
         row = 0 if shared else c
-        gi, _ = bin_index(X[i, c], edges, row, mode, width, closed_last)
-        gr, _ = bin_index(X[r, c], edges, row, mode, width, closed_last)
+        span = edges[row, nb] - edges[row, 0]
+        inv = nb / span if nb > 0 and span > 0 else 0.0
+        gi, _ = _index(X[i, c], edges, row, inv, nb, mode, width, closed_last)
+        gr, _ = _index(X[r, c], edges, row, inv, nb, mode, width, closed_last)
         if gi != gr:
             return False
     return True
