@@ -26,10 +26,10 @@ __all__ = ["KSG", "MixedKSG", "KLEntropy"]
 #: the blocked brute-force kernel, whose cost grows as n^2 * dim but with a small
 #: constant. The thresholds are the crossovers measured on a 2-core machine
 #: (``benchmarks/knn_crossover.py``): e.g. at n = 10,000 brute force wins from
-#: joint dimension 6 on, at n = 50,000 from 9 on.
+#: joint dimension 8 on, at n = 50,000 from about 12 on.
 TREE_MAX_DIM = 12
-TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 5_000, 5: 5_000, 6: 25_000, 7: 25_000,
-                    8: 25_000, 9: 200_000, 10: 200_000, 11: 200_000, 12: 200_000}
+TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 2_000, 5: 2_000, 6: 8_000, 7: 8_000,
+                    8: 25_000, 9: 100_000, 10: 100_000, 11: 100_000, 12: 100_000}
 _LEAF_SIZE = 16  # k-NN trees
 _COUNT_LEAF_SIZE = 32  # radius-count trees (measured faster; at most 62 for the masks)
 _TINY = np.nextafter(0.0, 1.0)  # "<= 0" is "< _TINY" for distances
@@ -262,7 +262,7 @@ class KSG(MutualInfoEstimator):
     algorithm : {"auto", "tree", "brute"}, default="auto"
         Neighbour search: a KD-tree or the blocked brute-force kernel. ``"auto"`` picks
         the tree for low joint dimension and many samples (up to dimension 3 from 512
-        samples, 4-5 from 5,000, 6-8 from 25,000, 9-12 from 200,000; see
+        samples, 4-5 from 2,000, 6-7 from 8,000, 8 from 25,000, 9-12 from 100,000; see
         ``skmi.knn.TREE_MIN_SAMPLES``), brute force otherwise.
     clip : bool, default=False
         Return ``max(0, estimate)`` instead of the raw (possibly negative) value.
