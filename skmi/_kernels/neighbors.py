@@ -250,6 +250,18 @@ def _point_dist(a, tdata, p, metric):
 
 
 @jit(inline="always")
+def _push_nearer_last(stack, top, a, b, da, db):
+    """Push children ``a`` and ``b`` so that the nearer one is popped (visited) first."""
+    if da <= db:
+        stack[top] = b
+        stack[top + 1] = a
+    else:
+        stack[top] = a
+        stack[top + 1] = b
+    return top + 2
+
+
+@jit(inline="always")
 def _insert(kd, ki, dj, j):
     """Insert ``(dj, j)`` into the sorted arrays ``kd``/``ki`` (dropping the last)."""
     m = kd.shape[0] - 1
@@ -345,16 +357,10 @@ def _kdtree_knn_points(tree, k, metric):
                     continue
                 a = left[node]
                 b = right[node]
-                da = _box_min_dist(q, lo, hi, a, metric)
-                db = _box_min_dist(q, lo, hi, b, metric)
-                # push the farther child first so the nearer one is visited next
-                if da <= db:
-                    stack[top] = b
-                    stack[top + 1] = a
-                else:
-                    stack[top] = a
-                    stack[top + 1] = b
-                top += 2
+                top = _push_nearer_last(
+                    stack, top, a, b,
+                    _box_min_dist(q, lo, hi, a, metric), _box_min_dist(q, lo, hi, b, metric),
+                )
             row = perm[p]
             for m in range(k):
                 dist[row, m] = kd[m]
@@ -439,15 +445,11 @@ def _kdtree_knn_leaves(tree, k, metric):
                 continue
             a_ = left[node]
             b_ = right[node]
-            da = _box_box_min_dist(lo, hi, leaf, a_, metric)
-            db = _box_box_min_dist(lo, hi, leaf, b_, metric)
-            if da <= db:
-                stack[top] = b_
-                stack[top + 1] = a_
-            else:
-                stack[top] = a_
-                stack[top + 1] = b_
-            top += 2
+            top = _push_nearer_last(
+                stack, top, a_, b_,
+                _box_box_min_dist(lo, hi, leaf, a_, metric),
+                _box_box_min_dist(lo, hi, leaf, b_, metric),
+            )
         for b in range(m):
             row = perm[s0 + b]
             for mm in range(k):
