@@ -171,6 +171,22 @@ def _select(perm, data, dim, lo, hi, kth):
 
 
 @jit(inline="always")
+def _accumulate(acc, g, metric):
+    """Fold one coordinate gap ``g >= 0`` into a distance accumulator."""
+    if metric == CHEBYSHEV:
+        return g if g > acc else acc
+    return acc + g * g
+
+
+@jit(inline="always")
+def _finish(acc, metric):
+    """The distance from an accumulator of :func:`_accumulate`."""
+    if metric == CHEBYSHEV:
+        return acc
+    return np.sqrt(acc)
+
+
+@jit(inline="always")
 def _box_min_dist(q, lo, hi, node, metric):
     d = q.shape[0]
     acc = 0.0
@@ -180,14 +196,8 @@ def _box_min_dist(q, lo, hi, node, metric):
             g = lo[node, c] - q[c]
         elif q[c] > hi[node, c]:
             g = q[c] - hi[node, c]
-        if metric == CHEBYSHEV:
-            if g > acc:
-                acc = g
-        else:
-            acc += g * g
-    if metric == CHEBYSHEV:
-        return acc
-    return np.sqrt(acc)
+        acc = _accumulate(acc, g, metric)
+    return _finish(acc, metric)
 
 
 @jit(inline="always")
@@ -198,14 +208,8 @@ def _box_max_dist(q, lo, hi, node, metric):
         a = q[c] - lo[node, c]
         b = hi[node, c] - q[c]
         g = a if a > b else b
-        if metric == CHEBYSHEV:
-            if g > acc:
-                acc = g
-        else:
-            acc += g * g
-    if metric == CHEBYSHEV:
-        return acc
-    return np.sqrt(acc)
+        acc = _accumulate(acc, g, metric)
+    return _finish(acc, metric)
 
 
 @jit(inline="always")
@@ -289,14 +293,8 @@ def _box_box_min_dist(lo, hi, a, b, metric):
             g = lo[b, c] - hi[a, c]
         elif lo[a, c] > hi[b, c]:
             g = lo[a, c] - hi[b, c]
-        if metric == CHEBYSHEV:
-            if g > acc:
-                acc = g
-        else:
-            acc += g * g
-    if metric == CHEBYSHEV:
-        return acc
-    return np.sqrt(acc)
+        acc = _accumulate(acc, g, metric)
+    return _finish(acc, metric)
 
 
 #: Up to this dimension kdtree_knn serves a whole leaf per traversal; above it, where
