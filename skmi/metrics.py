@@ -13,7 +13,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from ._kernels._jit import resolve_n_threads
+from ._parallel import cap_inner_threads
 from .base import EntropyEstimator, MutualInfoEstimator
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "to_bits",
     "MI_ESTIMATORS",
     "ENTROPY_ESTIMATORS",
+    "mi_scorer",
     "make_mi_scorer",
 ]
 
@@ -176,24 +177,26 @@ def mutual_info_columns(
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, got an array of shape {X.shape}.")
     est = _build(estimator, MI_ESTIMATORS, MutualInfoEstimator, params)
-    n_workers = resolve_n_threads(n_jobs) if n_jobs is not None else 1
-    if "n_jobs" in est.get_params():
-        inner = max(1, resolve_n_threads(None) // n_workers)
-        est.set_params(n_jobs=inner)
+    cap_inner_threads(est, n_jobs)
     values = Parallel(n_jobs=n_jobs)(
         delayed(_column_mi)(clone(est), X[:, j], y) for j in range(X.shape[1])
     )
     return _convert(np.asarray(values, dtype=float), unit)
 
 
-def make_mi_scorer(estimator="ksg", *, unit: str = "nats", **params):
+def mi_scorer(estimator="ksg", *, unit: str = "nats", **params):
     """A scorer for model selection: I(T; y) of what the fitted estimator outputs.
 
     The scorer takes ``(fitted_estimator, X, y)`` (scikit-learn's scorer signature), sets
     ``T = fitted_estimator.transform(X)`` (for a Pipeline whose last step does not
     transform, the output of the steps before it) and returns the MI estimate of
-    ``(T, y)``: higher is better, so ``GridSearchCV(..., scoring=make_mi_scorer(...))``
+    ``(T, y)``: higher is better, so ``GridSearchCV(..., scoring=mi_scorer(...))``
     picks e.g. the network layer with the most label information.
+
+    (To score with the MI estimator itself instead, make it the pipeline's last step and
+    leave ``scoring=None``: ``Pipeline.score`` then calls the estimator's ``score``,
+    which re-estimates I(T; y) on each held-out fold.) ``make_mi_scorer`` is the same
+    function.
 
     Parameters
     ----------
@@ -211,21 +214,21 @@ def make_mi_scorer(estimator="ksg", *, unit: str = "nats", **params):
     >>> import numpy as np
     >>> from sklearn.model_selection import GridSearchCV
     >>> from sklearn.preprocessing import FunctionTransformer
-    >>> from skmi.metrics import make_mi_scorer
+    >>> from skmi.metrics import mi_scorer
     >>> rng = np.random.default_rng(0)
     >>> y = rng.integers(0, 2, 300)
     >>> X = np.column_stack([y + 0.3 * rng.standard_normal(300),
     ...                      rng.standard_normal(300)])
     >>> pick = FunctionTransformer(lambda X, col=0: X[:, [col]])
     >>> grid = GridSearchCV(pick, {"kw_args": [{"col": 0}, {"col": 1}]}, cv=3,
-    ...                     scoring=make_mi_scorer(random_state=0)).fit(X, y)
+    ...                     scoring=mi_scorer(random_state=0)).fit(X, y)
     >>> grid.best_params_
     {'kw_args': {'col': 0}}
     """
     _build(estimator, MI_ESTIMATORS, MutualInfoEstimator, params)  # fail early
     _convert(0.0, unit)
 
-    def mi_scorer(fitted, X, y):
+    def score(fitted, X, y):
         if hasattr(fitted, "transform"):
             T = fitted.transform(X)
         elif hasattr(fitted, "steps"):
@@ -241,4 +244,8 @@ def make_mi_scorer(estimator="ksg", *, unit: str = "nats", **params):
         est = _build(estimator, MI_ESTIMATORS, MutualInfoEstimator, params)
         return float(_convert(est.fit(T, y).mi_, unit))
 
-    return mi_scorer
+    return score
+
+
+#: Alias of :func:`mi_scorer` (the name used in the design notes).
+make_mi_scorer = mi_scorer

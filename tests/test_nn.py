@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from skmi import KDEMI, KSG, BinningMI  # noqa: E402
 from skmi.metrics import make_mi_scorer  # noqa: E402
+from skmi.metrics import mi_scorer as mi_scorer_  # noqa: E402
 from skmi.nn import (  # noqa: E402
     DeterministicLayerWarning,
     InformationPlane,
@@ -241,6 +242,20 @@ def test_set_output_and_pipeline_gridsearch_pick_informative_layer():
     assert grid.best_score_ > 0.5
     grid = GridSearchCV(pipe, {"layer__layers": ["junk", "signal"]}, cv=3)
     assert grid.fit(X, y).best_params_ == {"layer__layers": "signal"}
+    # the MI estimator as the last step, scoring=None: Pipeline.score -> KSG.score,
+    # I(T; y) re-estimated on each held-out fold
+    mi_pipe = Pipeline([("layer", LayerActivationExtractor(model, "junk")),
+                        ("mi", KSG(k=3, random_state=0))])
+    grid = GridSearchCV(mi_pipe, {"layer__layers": ["junk", "signal"]}, cv=3)
+    assert grid.fit(X, y).best_params_ == {"layer__layers": "signal"}
+    folds = grid.cv_results_["split0_test_score"]
+    assert folds[1] > 0.3 > abs(folds[0])  # signal: I ~ 0.5 nats at noise 0.3; junk: ~0
+    assert grid.best_score_ == pytest.approx(
+        np.mean([grid.cv_results_[f"split{i}_test_score"][1] for i in range(3)]))
+    grid = GridSearchCV(LayerActivationExtractor(model, "junk"),
+                        {"layers": ["junk", "signal"]}, cv=3,
+                        scoring=mi_scorer_("ksg", k=5, random_state=0))
+    assert grid.fit(X, y).best_params_ == {"layers": "signal"}
     assert no_hooks(model)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._parallel import progress_bar
 from ._torch import require_torch, resolve_device
 
 __all__ = ["make_mlp", "hidden_layers", "train_and_record", "TrainingResult",
@@ -108,13 +109,7 @@ class TrainingResult:
 
 
 def _progress(total: int, enabled: bool, desc: str):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: no bar
-        return None
-    return tqdm(total=total, desc=desc, unit="epoch", leave=True)
+    return progress_bar(total, enabled, desc, unit="epoch")
 
 
 def train_and_record(
