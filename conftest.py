@@ -35,3 +35,16 @@ def _one_torch_thread_for_neural(request):
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread():
+    """Run BLAS on one thread for the whole session.
+
+    The test matrices are small; on a loaded 2-core machine multithreaded BLAS was seen
+    to take 12 s for an ``np.cov`` that takes 0.02 s on one thread.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -84,7 +84,7 @@ CASES = {
     "KSG-1 (x,y) minus (x,y^3), n=2000": (monotone_difference, 0.0),
     "Frenzel-Pompe chain x->z->y, n=2000": (chain_cmi, 0.0),
     "MixedKSG Gao uniform, n=3000": (gao_uniform, 1.05492),
-    "MixedKSG Gao Poisson, n=3000": (gao_poisson, 0.25606),
+    "MixedKSG Gao Poisson, n=3000": (gao_poisson, 0.229776),  # not 0.25606: see tasks.py
     "MixedKSG Gao mixture, n=3000": (gao_mixture, 1.29236),
     "KL chebyshev N(0,I_2), n=2000": (
         kl_case(lambda r: r.standard_normal((2000, 2)), "chebyshev"),

@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "MutualInfoEstimator": "base",
     "EntropyEstimator": "base",
+    "AutoMI": "auto",
     "KSG": "knn",
     "MixedKSG": "knn",
     "KLEntropy": "knn",
@@ -30,15 +31,21 @@ _LAZY = {
     "conditional_mutual_info": "metrics",
     "entropy": "metrics",
     "to_bits": "metrics",
+    "permutation_test": "stats",
+    "confidence_interval": "stats",
+    "MIResult": "stats",
     "MINE": "neural",
     "NWJ": "neural",
     "InfoNCE": "neural",
     "SMILE": "neural",
+    "VInformation": "vinfo",
+    "MISelector": "feature_selection",
     "LayerActivationExtractor": "nn",
     "InformationPlane": "nn",
     "layer_names": "nn",
 }
 _SUBMODULES = {"base", "knn", "metrics", "datasets", "cli", "binning", "kde",
-               "gaussian", "neural", "nn", "plotting"}
+               "gaussian", "neural", "nn", "plotting", "auto", "stats", "benchmark",
+               "feature_selection", "vinfo"}
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

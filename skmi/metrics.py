@@ -30,6 +30,7 @@ __all__ = [
 
 #: name -> (module, class) of the estimators the functional API can build.
 MI_ESTIMATORS: dict[str, tuple[str, str]] = {
+    "auto": ("auto", "AutoMI"),
     "ksg": ("knn", "KSG"),
     "mixed_ksg": ("knn", "MixedKSG"),
     "binning": ("binning", "BinningMI"),
@@ -42,6 +43,7 @@ MI_ESTIMATORS: dict[str, tuple[str, str]] = {
     "nwj": ("neural", "NWJ"),
     "infonce": ("neural", "InfoNCE"),
     "smile": ("neural", "SMILE"),
+    "vinfo": ("vinfo", "VInformation"),
 }
 #: name -> (module, class) of the entropy estimators.
 ENTROPY_ESTIMATORS: dict[str, tuple[str, str]] = {
@@ -93,6 +95,8 @@ def mutual_info(X, y, *, estimator="ksg", unit: str = "nats", **params) -> float
     y : array-like of shape (n_samples,) or (n_samples, n_features_y)
     estimator : str or MutualInfoEstimator, default="ksg"
         A name from ``MI_ESTIMATORS`` or an estimator instance (cloned, not modified).
+        ``"auto"`` picks one from the data (:class:`skmi.AutoMI`: discrete, mixed or
+        continuous columns, dimension) by rules measured on ``skmi.benchmark``.
     unit : {"nats", "bits"}, default="nats"
     **params
         Parameters of the estimator, e.g. ``k=5``.

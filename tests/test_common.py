@@ -2,13 +2,14 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmi import KSG, KLEntropy, MixedKSG
+from skmi import KSG, AutoMI, KLEntropy, MixedKSG
 
 ESTIMATORS = [
     KSG(random_state=0),
     KSG(variant=2, algorithm="brute", random_state=0),
     MixedKSG(),
     KLEntropy(),
+    AutoMI(random_state=0),
 ]
 
 
