@@ -133,6 +133,76 @@ def _cmd_infoplane(args) -> int:
     return 0
 
 
+def _bench_estimators(names: str, param_args: list[str]) -> dict:
+    from .base import MutualInfoEstimator
+    from .metrics import MI_ESTIMATORS, _build
+
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    if not chosen:
+        raise ValueError("--estimators is empty: give names such as ksg,gaussian_copula.")
+    unknown = [n for n in chosen if n not in MI_ESTIMATORS]
+    if unknown:
+        raise ValueError(f"Unknown estimator(s) {unknown}; choose from "
+                         f"{sorted(MI_ESTIMATORS)}.")
+    params: dict[str, dict] = {n: {} for n in chosen}
+    for text in param_args:
+        key, sep, value = text.partition("=")
+        name, dot, param = key.partition(".")
+        if not (sep and dot and name and param):
+            raise ValueError(f"--param must look like ESTIMATOR.NAME=VALUE (e.g. ksg.k=5), "
+                             f"got {text!r}.")
+        if name not in params:
+            raise ValueError(f"--param {text!r} names estimator {name!r}, which is not "
+                             f"among --estimators {chosen}.")
+        params[name][param] = _parse_value(value)
+    return {n: _build(n, MI_ESTIMATORS, MutualInfoEstimator, params[n]) for n in chosen}
+
+
+def _cmd_bench(args) -> int:
+    from .benchmark import runner
+
+    estimators = _bench_estimators(args.estimators, args.param)
+    if args.tasks:
+        tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    else:
+        tasks = args.suite
+    if args.n < 1 or args.seeds < 1:
+        raise ValueError(f"--n and --seeds must be positive, got {args.n} and {args.seeds}.")
+    start = time.perf_counter()
+    results = runner.run(estimators, tasks, n_samples=args.n, seeds=args.seeds,
+                         n_jobs=args.n_jobs, progress=not args.no_progress, unit=args.unit)
+    summary = runner.summarize(results)
+    os.makedirs(args.out, exist_ok=True)
+    csv_path = os.path.join(args.out, "results.csv")
+    md_path = os.path.join(args.out, "summary.md")
+    png_path = os.path.join(args.out, "heatmap.png")
+    runner.to_csv(results, csv_path)
+    seconds = time.perf_counter() - start
+    scores = runner.estimator_scores(summary)
+    with open(md_path, "w", encoding="utf-8") as fh:
+        fh.write(f"# skmi bench: {len(estimators)} estimators, {scores[0]['n_tasks']} "
+                 f"tasks, n={args.n}, {args.seeds} seeds, {args.unit}\n\n")
+        fh.write("Cells: mean estimate over seeds; ✗: the mean of log(estimate / true MI) "
+                 "over seeds is not within log(1.5) (the criterion of Czyż et al. 2023).\n\n")
+        fh.write(runner.to_markdown(summary) + "\n\n")
+        fh.write("```\n" + runner.format_scores(summary) + "\n```\n")
+    written = [csv_path, md_path]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        ax = runner.plot_heatmap(summary, path=png_path)
+        plt.close(ax.figure)
+        written.append(png_path)
+    except ImportError as exc:
+        print(f"skmi: no heat map ({exc})", file=sys.stderr)
+    print(runner.format_scores(summary))
+    print(f"wrote {', '.join(written)} ({seconds:.1f} s)")
+    return 0
+
+
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(s) for s in text.replace(",", " ").split()]
@@ -195,6 +265,35 @@ def build_parser() -> argparse.ArgumentParser:
     ip.add_argument("--dpi", type=int, default=120)
     ip.add_argument("--no-progress", action="store_true", help="no progress bar")
     ip.set_defaults(func=_cmd_infoplane)
+
+    bench = sub.add_parser(
+        "bench",
+        help="score estimators on benchmark tasks with known MI (Czyż et al. 2023)",
+        description="Fit each estimator on n samples of every task for each seed (the "
+        "same data for every estimator), and write results.csv (one row per fit), "
+        "summary.md (mean estimate per task; the factor-1.5 criterion) and heatmap.png "
+        "into --out. Prints, per estimator, on how many tasks the mean log ratio of "
+        "estimate to true MI is within log(1.5).",
+    )
+    bench.add_argument("--estimators", default="ksg,gaussian_copula",
+                       help="comma-separated registry names (default 'ksg,gaussian_copula')")
+    bench.add_argument("--suite", default="main",
+                       help="task suite: main, gao, staircase, high_mi or all (default main)")
+    bench.add_argument("--tasks", default=None,
+                       help="comma-separated task names, from any suite (then --suite is "
+                       "not used)")
+    bench.add_argument("--n", type=int, default=5000, help="samples per task (default 5000)")
+    bench.add_argument("--seeds", type=int, default=5,
+                       help="number of seeds, 0..seeds-1 (default 5)")
+    bench.add_argument("--n-jobs", type=int, default=1,
+                       help="joblib workers (default 1; -1: all cores)")
+    bench.add_argument("--param", action="append", default=[],
+                       metavar="ESTIMATOR.NAME=VALUE",
+                       help="estimator parameter, e.g. --param ksg.k=5 (repeatable)")
+    bench.add_argument("--unit", choices=["nats", "bits"], default="nats")
+    bench.add_argument("--out", default="skmi-bench", help="output folder")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 
