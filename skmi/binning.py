@@ -416,7 +416,7 @@ class BinningMI(MutualInfoEstimator):
         )
 
     def _estimate(self, data) -> float:
-        with num_threads(self.n_jobs):
+        with num_threads(self.n_jobs, data.n_samples):
             a, log_k = self._symbols(data.X)
             b = data.y_codes if data.discrete_y else self._symbols(data.y)[0]
             self.n_symbols_ = int(a.max() + 1)
@@ -468,7 +468,8 @@ class DiscreteMI(MutualInfoEstimator):
         return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
 
     def _estimate(self, data) -> float:
-        a = value_symbols(data.X)
+        with num_threads(None, data.n_samples):  # one thread for small inputs
+            a = value_symbols(data.X)
         log_k = _column_log_alphabet(data.X, self.alphabet_size)
         return _mi_from_codes(a, data.y_codes, self.correction, log_k)
 
@@ -521,6 +522,8 @@ class PluginEntropy(EntropyEstimator):
         return check_x(self, X, reset=reset)
 
     def _estimate(self, X) -> float:
-        counts = np.bincount(value_symbols(X))
+        with num_threads(None, X.shape[0]):  # one thread for small inputs
+            symbols = value_symbols(X)
+        counts = np.bincount(symbols)
         log_k = _column_log_alphabet(X, self.alphabet_size)
         return _entropy(counts, self.correction, max(log_k, np.log(counts.size)))
