@@ -6,8 +6,9 @@ about 95% of the time; with R replicates the binomial sd of the measured coverag
 sqrt(0.95 * 0.05 / R) (1.5 points at R = 200).
 
 Configurations: KSG with half-sampling (what ``method="auto"`` uses for k-NN), KSG with
-the percentile bootstrap (to show why it is not used), and GaussianMI / BinningMI with
-the bootstrap.
+the bootstrap (to show why it is not used: repeated rows make the replicates spread far
+wider than the estimate does), and GaussianMI / BinningMI with the bootstrap. BinningMI's
+interval covers its own binned quantity, not the continuous MI: its bias is not in it.
 
     python benchmarks/ci_coverage.py --reps 200 --resamples 100
 """
