@@ -57,6 +57,7 @@ from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from skmi.datasets import make_redundant_copies, make_xor  # noqa: E402
 from skmi.feature_selection import MISelector  # noqa: E402
 
 CRITERIA = ("jmi", "mrmr", "cmim", "joint")
@@ -66,33 +67,11 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module="sklearn.featu
 
 # ------------------------------------------------------------------------ data sets
 def copies(seed: int, discrete: bool, n: int = 1000):
-    rng = np.random.default_rng(seed)
-    if discrete:
-        x0, x3 = rng.integers(0, 4, n), rng.integers(0, 4, n)
-        cols = []
-        for _ in range(3):
-            c = x0.copy()
-            flip = rng.random(n) < 0.05
-            c[flip] = rng.integers(0, 4, flip.sum())
-            cols.append(c)
-        s = x0 + 0.6 * x3 + rng.normal(0, 0.5, n)
-        noise = rng.integers(0, 4, (n, 5))
-    else:
-        x0, x3 = rng.standard_normal(n), rng.standard_normal(n)
-        cols = [x0 + 0.1 * rng.standard_normal(n) for _ in range(3)]
-        s = x0 + 0.6 * x3 + 0.3 * rng.standard_normal(n)
-        noise = rng.standard_normal((n, 5))
-    y = (s > np.median(s)).astype(np.int64)
-    return np.column_stack([*cols, x3, noise]), y
+    return make_redundant_copies(n, discrete=discrete, random_state=seed)
 
 
 def xor(seed: int, discrete: bool, n: int = 600):
-    rng = np.random.default_rng(seed)
-    if discrete:
-        X = rng.integers(0, 2, (n, 10))
-        return X, X[:, 1] ^ X[:, 2]
-    X = rng.standard_normal((n, 10))
-    return X, (X[:, 1] * X[:, 2] > 0).astype(np.int64)
+    return make_xor(n, discrete=discrete, random_state=seed)
 
 
 def classification(seed: int):

@@ -1,8 +1,10 @@
 """``AutoMI``: pick an estimator from the data, by rules measured on the benchmark.
 
-The rules, and the measurements behind them (``benchmarks/results/benchmark_main.md``,
-``python benchmarks/bench_tasks.py``: 40 tasks of Czyż et al. 2023 plus Gao et al.'s
-mixtures, N = 5000, 5 seeds):
+The rules, and the measurements behind them (``benchmarks/auto_rules.py`` ->
+``benchmarks/results/auto_rules.md`` for the continuous case, and
+``benchmarks/bench_tasks.py`` -> ``benchmarks/results/benchmark.md`` for every
+estimator: the 40 tasks of Czyż et al. 2023 plus Gao et al.'s mixtures, the staircase
+and a high-MI sweep, N = 5000, 5 seeds):
 
 1. **Column kinds.** Each column is *discrete* (integer or boolean dtype, or at most
    ``max(2, min(DISCRETE_MAX_LEVELS, n // 10))`` distinct values), *mixed* (some value
@@ -40,8 +42,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_discrete_flag, check_xy
 from .base import MutualInfoEstimator
@@ -206,32 +206,12 @@ class AutoMI(MutualInfoEstimator):
         return est, reason, candidates, (kind_x, kind_y)
 
     def _estimate(self, data) -> float:
-        est, _, _, _ = self._choose(data)
-        return est.mi_
+        return self._choose(data)[0].mi_
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Choose an estimator for ``(X, y)`` and estimate I(X; y).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_x)
-        y : array-like of shape (n_samples,) or (n_samples, n_features_y)
-
-        Returns
-        -------
-        self : object
-        """
-        data = self._validate(X, y, reset=True)
+    def _fit_estimate(self, data) -> float:
         est, reason, candidates, kinds = self._choose(data)
         self.chosen_estimator_ = est
         self.reason_ = reason
         self.candidates_ = candidates
         self.kinds_ = kinds
-        self.mi_ = float(est.mi_)
-        return self
-
-    def score(self, X, y) -> float:
-        """I(X; y) on new data, choosing again by the same rules."""
-        check_is_fitted(self)
-        return float(self._estimate(self._validate(X, y, reset=False)))
+        return est.mi_

@@ -64,8 +64,12 @@ class MutualInfoEstimator(BaseEstimator):
             The fitted estimator, with the estimate in ``mi_`` (nats).
         """
         data = self._validate(X, y, reset=True, **kwargs)
-        self.mi_ = self._finish(self._estimate(data))
+        self.mi_ = self._finish(self._fit_estimate(data))
         return self
+
+    def _fit_estimate(self, data) -> float:
+        """The estimate at fit time; a hook for estimators that also record how."""
+        return self._estimate(data)
 
     def score(self, X, y, **kwargs) -> float:
         """Mutual information estimate (nats) on ``(X, y)`` with the fitted settings.

@@ -5,6 +5,11 @@
 - :func:`make_tishby_12bit`: the 4096 binary patterns of Shwartz-Ziv & Tishby (2017).
 - :func:`load_mnist`: MNIST from IDX or ``.npz`` files the user already has.
 - :func:`make_gaussian_pairs`: correlated Gaussian pairs with their exact MI.
+- :func:`make_redundant_copies`, :func:`make_xor`: where univariate feature ranking
+  fails (redundant copies; a pair that informs only jointly).
+
+The estimator benchmark's samplers (Czyż et al. 2023 and others) are in
+:mod:`skmi.benchmark.tasks`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ __all__ = [
     "load_mnist",
     "read_idx",
     "make_gaussian_pairs",
+    "make_redundant_copies",
+    "make_xor",
 ]
 
 
@@ -271,3 +278,75 @@ def make_gaussian_pairs(n_samples: int = 1000, rho: float = 0.6, n_pairs: int = 
     X = rng.standard_normal((n_samples, n_pairs))
     Y = rho * X + np.sqrt(1.0 - rho**2) * rng.standard_normal((n_samples, n_pairs))
     return X, Y, float(-0.5 * n_pairs * np.log1p(-(rho**2)))
+
+
+# ------------------------------------------------------------ feature selection
+def make_redundant_copies(n_samples: int = 1000, *, discrete: bool = False,
+                          random_state=None) -> tuple[np.ndarray, np.ndarray]:
+    """Three near-copies of one informative feature, an independent one, and noise.
+
+    Columns 0-2 are noisy copies of a feature ``x0`` (continuous: ``x0`` plus N(0, 0.1^2)
+    noise; discrete: ``x0`` in {0..3} with 5% of its entries redrawn), column 3 is an
+    independent feature ``x3`` that matters less, columns 4-8 are noise, and
+    ``y = [x0 + 0.6 x3 + noise > median]``. The best pair of columns is one copy and
+    column 3; a univariate ranking takes two copies.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 9)
+    y : ndarray of shape (n_samples,), int64 in {0, 1}
+
+    Examples
+    --------
+    >>> from skmi.datasets import make_redundant_copies
+    >>> X, y = make_redundant_copies(200, random_state=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((200, 9), [0, 1])
+    """
+    rng = np.random.default_rng(random_state)
+    n = n_samples
+    if discrete:
+        x0, x3 = rng.integers(0, 4, n), rng.integers(0, 4, n)
+        copies = []
+        for _ in range(3):
+            c = x0.copy()
+            flip = rng.random(n) < 0.05
+            c[flip] = rng.integers(0, 4, flip.sum())
+            copies.append(c)
+        s = x0 + 0.6 * x3 + rng.normal(0, 0.5, n)
+        noise = rng.integers(0, 4, (n, 5))
+    else:
+        x0, x3 = rng.standard_normal(n), rng.standard_normal(n)
+        copies = [x0 + 0.1 * rng.standard_normal(n) for _ in range(3)]
+        s = x0 + 0.6 * x3 + 0.3 * rng.standard_normal(n)
+        noise = rng.standard_normal((n, 5))
+    y = (s > np.median(s)).astype(np.int64)
+    return np.column_stack([*copies, x3, noise]), y
+
+
+def make_xor(n_samples: int = 600, *, discrete: bool = False,
+             random_state=None) -> tuple[np.ndarray, np.ndarray]:
+    """``y = x1 XOR x2`` among 8 noise columns: no single column carries information.
+
+    Discrete: 10 fair bits, ``y = X[:, 1] ^ X[:, 2]``; continuous: 10 standard normal
+    columns, ``y = [X[:, 1] X[:, 2] > 0]``. I(X_j; y) = 0 for every column, while
+    I(X_1, X_2; y) = log 2.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 10)
+    y : ndarray of shape (n_samples,), int64 in {0, 1}
+
+    Examples
+    --------
+    >>> from skmi.datasets import make_xor
+    >>> X, y = make_xor(100, discrete=True, random_state=0)
+    >>> bool(((X[:, 1] ^ X[:, 2]) == y).all())
+    True
+    """
+    rng = np.random.default_rng(random_state)
+    if discrete:
+        X = rng.integers(0, 2, (n_samples, 10))
+        return X, X[:, 1] ^ X[:, 2]
+    X = rng.standard_normal((n_samples, 10))
+    return X, (X[:, 1] * X[:, 2] > 0).astype(np.int64)

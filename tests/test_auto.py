@@ -97,7 +97,7 @@ def test_continuous_high_dimension_takes_the_gaussian_copula_where_ksg_fails():
 
 def test_heavy_tails_the_copula_step_helps():
     # student-2x2-dof1 (truth 0.432): KSG on raw data 0.27, on normal scores 0.40-0.42
-    # at n = 5000 (3 seeds, benchmarks/results/benchmark_main.md); sd ~ 0.015
+    # at n = 5000 (3 seeds, benchmarks/results/auto_rules.md); sd ~ 0.015
     t = get_task("student-2x2-dof1")
     X, Y = t.sample(5000, random_state=0)
     auto = AutoMI(random_state=0).fit(X, Y).mi_

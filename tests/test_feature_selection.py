@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmi import KSG
+from skmi.datasets import make_redundant_copies, make_xor
 from skmi.feature_selection import MISelector, discrete_columns
 
 CRITERIA = ["jmi", "mrmr", "cmim", "joint"]
@@ -27,37 +28,13 @@ def redundant_copies(kind: str, seed: int = 0, n: int = 1000):
     y depends on x0 and x3, more on x0: univariately the copies (I ~ 0.25-0.33 nats)
     beat x3 (I ~ 0.04-0.11), but a second copy adds almost nothing once one is chosen.
     """
-    rng = np.random.default_rng(seed)
-    if kind == "discrete":
-        x0, x3 = rng.integers(0, 4, n), rng.integers(0, 4, n)
-        copies = []
-        for _ in range(3):  # each copy: 5% of its entries replaced at random
-            c = x0.copy()
-            flip = rng.random(n) < 0.05
-            c[flip] = rng.integers(0, 4, flip.sum())
-            copies.append(c)
-        s = x0 + 0.6 * x3 + rng.normal(0, 0.5, n)
-        noise = rng.integers(0, 4, (n, 5))
-    else:
-        x0, x3 = rng.standard_normal(n), rng.standard_normal(n)
-        copies = [x0 + 0.1 * rng.standard_normal(n) for _ in range(3)]
-        s = x0 + 0.6 * x3 + 0.3 * rng.standard_normal(n)
-        noise = rng.standard_normal((n, 5))
-    y = (s > np.median(s)).astype(np.int64)
-    return np.column_stack([*copies, x3, noise]), y
+    return make_redundant_copies(n, discrete=kind == "discrete", random_state=seed)
 
 
 @cache
 def xor(kind: str, seed: int = 0, n: int = 600):
     """y = x1 XOR x2 among 8 noise columns (10 columns): no column informs alone."""
-    rng = np.random.default_rng(seed)
-    if kind == "discrete":
-        X = rng.integers(0, 2, (n, 10))
-        y = X[:, 1] ^ X[:, 2]
-    else:
-        X = rng.standard_normal((n, 10))
-        y = (X[:, 1] * X[:, 2] > 0).astype(np.int64)
-    return X, y
+    return make_xor(n, discrete=kind == "discrete", random_state=seed)
 
 
 def _univariate(kind):

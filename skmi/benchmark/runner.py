@@ -582,6 +582,18 @@ def format_scores(summary) -> str:
     return "\n".join(lines)
 
 
+def _layout(summary):
+    """The summary rows, estimators and tasks in order, the cells, truths and unit."""
+    rows = _as_summary(summary)
+    if not rows:
+        raise ValueError("summary is empty.")
+    estimators = list(dict.fromkeys(r["estimator"] for r in rows))
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    cell = {(r["estimator"], r["task"]): r for r in rows}
+    truth = {r["task"]: float(r["truth"]) for r in rows}
+    return rows, estimators, tasks, cell, truth, rows[0].get("unit", "nats")
+
+
 def to_markdown(summary, *, digits: int = 2) -> str:
     """A Markdown table: tasks as rows, the true MI, then one column per estimator.
 
@@ -611,14 +623,7 @@ def to_markdown(summary, *, digits: int = 2) -> str:
     | a | 0.50 | 0.48 |
     | **within 1.5x** |  | **1/1** |
     """
-    rows = _as_summary(summary)
-    if not rows:
-        raise ValueError("summary is empty.")
-    estimators = list(dict.fromkeys(r["estimator"] for r in rows))
-    tasks = list(dict.fromkeys(r["task"] for r in rows))
-    cell = {(r["estimator"], r["task"]): r for r in rows}
-    truth = {r["task"]: float(r["truth"]) for r in rows}
-    unit = rows[0].get("unit", "nats")
+    rows, estimators, tasks, cell, truth, unit = _layout(summary)
     lines = [
         "| task | true MI [" + unit + "] | " + " | ".join(estimators) + " |",
         "|---|---:|" + "---:|" * len(estimators),
@@ -724,14 +729,7 @@ def plot_heatmap(summary, ax=None, path: str | os.PathLike | None = None, *,
         raise ImportError(
             "plot_heatmap needs matplotlib: pip install matplotlib (or skmi[plot])."
         ) from exc
-    rows = _as_summary(summary)
-    if not rows:
-        raise ValueError("summary is empty.")
-    estimators = list(dict.fromkeys(r["estimator"] for r in rows))
-    tasks = list(dict.fromkeys(r["task"] for r in rows))
-    cell = {(r["estimator"], r["task"]): r for r in rows}
-    truth = {r["task"]: float(r["truth"]) for r in rows}
-    unit = rows[0].get("unit", "nats")
+    rows, estimators, tasks, cell, truth, unit = _layout(summary)
     labels = [f"True MI [{unit}]", *estimators]
     colour = np.full((len(labels), len(tasks)), np.nan)
     text = np.full((len(labels), len(tasks)), "", dtype=object)
