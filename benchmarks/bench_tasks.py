@@ -7,7 +7,8 @@ Two steps, so that the slow neural estimators can run apart from the others:
 gaussian,gaussian_copula,vinfo --csv benchmarks/results/benchmark_fast.csv
     OMP_NUM_THREADS=1 python benchmarks/bench_tasks.py run \
         --estimators mine,nwj,infonce,smile --csv benchmarks/results/benchmark_neural.csv
-    # report: Markdown tables and heat maps from any number of those CSVs
+    # report: Markdown tables and heat maps from any number of those CSVs (a later
+    # CSV's rows replace an earlier one's for the same estimator, task and seed)
     python benchmarks/bench_tasks.py report benchmarks/results/benchmark_fast.csv \
         benchmarks/results/benchmark_neural.csv --out benchmarks/results/benchmark
 
@@ -56,9 +57,11 @@ def _section(title: str, rows: list[dict], suite: str) -> list[str]:
 
 
 def _report(args) -> int:
-    rows = []
-    for path in args.csv:
-        rows.extend(runner._records(runner.read_csv(path)))
+    keyed: dict = {}
+    for path in args.csv:  # a later CSV replaces an earlier one's rows for the same fit
+        for r in runner._records(runner.read_csv(path)):
+            keyed[(r["estimator"], r["task"], r["seed"], r["n_samples"])] = r
+    rows = list(keyed.values())
     out = Path(args.out)
     n = sorted({int(r["n_samples"]) for r in rows})
     seeds = sorted({int(r["seed"]) for r in rows})

@@ -24,6 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy.linalg import solve_triangular
 from sklearn.base import _fit_context, clone, is_classifier, is_regressor
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression, RidgeCV
@@ -45,7 +46,7 @@ _EPS = float(np.finfo(np.float64).eps)
 _VAR_FLOOR = 1e-12
 _TASKS = ("classification", "regression")
 _TASK_ATTRIBUTES = ("classes_", "class_prior_", "_columns", "target_mean_", "target_var_",
-                    "residual_var_")
+                    "residual_var_", "target_cov_", "residual_cov_")
 
 
 def _default_classifier():
@@ -141,9 +142,18 @@ def _classification_fold(predictor, X, target, codes, n_classes, smoothing, colu
 # --------------------------------------------------------------------------- regression
 
 
-def _gaussian_nll(y: np.ndarray, mean, var: np.ndarray) -> np.ndarray:
-    """Per-sample negative log-likelihood, independent Gaussians summed over columns."""
-    return np.sum(0.5 * (_LOG_2PI + np.log(var)) + (y - mean) ** 2 / (2.0 * var), axis=1)
+def _gaussian_nll(y: np.ndarray, mean, cov: np.ndarray) -> np.ndarray:
+    """Per-sample negative log-likelihood under ``N(mean, cov)`` (full covariance)."""
+    chol = np.linalg.cholesky(cov)
+    z = solve_triangular(chol, (y - mean).T, lower=True)
+    log_det = 2.0 * np.sum(np.log(np.diag(chol)))
+    return 0.5 * (y.shape[1] * _LOG_2PI + log_det) + 0.5 * np.sum(z * z, axis=0)
+
+
+def _covariance(r: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Maximum-likelihood covariance of the rows of ``r`` plus ``_VAR_FLOOR * var`` on
+    the diagonal (so that a noiseless or collinear fit stays finite)."""
+    return r.T @ r / r.shape[0] + np.diag(_VAR_FLOOR * var)
 
 
 def _target_moments(y: np.ndarray, where: str):
@@ -154,13 +164,13 @@ def _target_moments(y: np.ndarray, where: str):
             f"y is constant in {where}: the Gaussian likelihood of the regression family "
             "is undefined (use task='classification' for discrete targets)."
         )
-    return mean, var
+    return mean, _covariance(y - mean, var)
 
 
-def _fit_regressor(predictor, X, y, var):
+def _fit_regressor(predictor, X, y, cov):
     fitted = clone(predictor).fit(X, y[:, 0] if y.shape[1] == 1 else y)
-    residual_var = np.mean((y - _predict(fitted, X, y.shape[1])) ** 2, axis=0)
-    return fitted, np.maximum(residual_var, _VAR_FLOOR * var)
+    residuals = y - _predict(fitted, X, y.shape[1])
+    return fitted, _covariance(residuals, np.diag(cov))
 
 
 def _predict(fitted, X, n_outputs: int) -> np.ndarray:
@@ -168,10 +178,10 @@ def _predict(fitted, X, n_outputs: int) -> np.ndarray:
 
 
 def _regression_fold(predictor, X, y, train, test):
-    mean, var = _target_moments(y[train], "a training fold")
-    fitted, residual_var = _fit_regressor(predictor, X[train], y[train], var)
-    cond = _gaussian_nll(y[test], _predict(fitted, X[test], y.shape[1]), residual_var)
-    marg = _gaussian_nll(y[test], mean, var)
+    mean, cov = _target_moments(y[train], "a training fold")
+    fitted, residual_cov = _fit_regressor(predictor, X[train], y[train], cov)
+    cond = _gaussian_nll(y[test], _predict(fitted, X[test], y.shape[1]), residual_cov)
+    marg = _gaussian_nll(y[test], mean, cov)
     return float(marg.sum()), float(cond.sum()), test.size
 
 
@@ -239,9 +249,9 @@ class VInformation(MutualInfoEstimator):
         ``"auto"``: a ``predictor`` that is a classifier (regressor) decides;
         otherwise ``y`` of integer, boolean or string dtype means classification and
         floating ``y`` regression. Classification with a 2-D ``y`` treats each distinct
-        row as one class; regression with a 2-D ``y`` uses independent Gaussians per
-        column (the negative log-likelihoods add; correlations between the residuals of
-        different columns are ignored).
+        row as one class; regression with a 2-D ``y`` uses a multivariate Gaussian with
+        the full (residual) covariance, so dependence between the outputs counts and,
+        for a linear family on jointly Gaussian data, I_V is Shannon's MI.
     smoothing : float, default=0.5
         Pseudo-count added to each class when fitting the X-independent predictor
         (class frequencies of the training part; 0.5 is the Krichevsky-Trofimov
@@ -278,12 +288,18 @@ class VInformation(MutualInfoEstimator):
         The class labels (classification only), or the distinct rows of a 2-D ``y``.
     class_prior_ : ndarray of shape (n_classes,)
         Smoothed class frequencies on all the data (classification only).
-    target_mean_, target_var_ : ndarray of shape (n_outputs,)
+    target_mean_ : ndarray of shape (n_outputs,)
+    target_cov_, residual_cov_ : ndarray of shape (n_outputs, n_outputs)
+        Covariance of ``y`` and of the residuals of ``predictor_`` on all the data
+        (maximum likelihood), plus ``1e-12`` times the variance of ``y`` on each
+        diagonal (regression only).
+    target_var_ : ndarray of shape (n_outputs,)
         Mean and variance of ``y`` on all the data (regression only).
     residual_var_ : ndarray of shape (n_outputs,)
-        Mean squared residual of ``predictor_`` on all the data, floored at ``1e-12``
-        times ``target_var_`` so that a noiseless fit gives a large finite value
-        (at most ``0.5 log(1e12) = 13.8`` nats per column) (regression only).
+        The diagonals of ``target_cov_`` and ``residual_cov_``: the variance of ``y``
+        and the mean squared residual, the floor keeping a noiseless fit's value large
+        but finite (at most ``0.5 log(1e12) = 13.8`` nats per column) (regression
+        only).
     n_features_in_ : int
 
     Notes
@@ -447,9 +463,11 @@ class VInformation(MutualInfoEstimator):
             self.predictor_ = (fitted if fitted is not None
                                else DummyClassifier(strategy="prior").fit(X, target))
         else:
-            self.target_mean_, self.target_var_ = _target_moments(data.y, "the data")
-            self.predictor_, self.residual_var_ = _fit_regressor(
-                predictor, X, data.y, self.target_var_)
+            self.target_mean_, self.target_cov_ = _target_moments(data.y, "the data")
+            self.predictor_, self.residual_cov_ = _fit_regressor(
+                predictor, X, data.y, self.target_cov_)
+            self.target_var_ = np.diag(self.target_cov_).copy()
+            self.residual_var_ = np.diag(self.residual_cov_).copy()
         return self
 
     def score(self, X, y) -> float:
@@ -487,6 +505,6 @@ class VInformation(MutualInfoEstimator):
                     f"{self.target_mean_.size}."
                 )
             pred = _predict(self.predictor_, data.X, data.y.shape[1])
-            cond = _gaussian_nll(data.y, pred, self.residual_var_)
-            marg = _gaussian_nll(data.y, self.target_mean_, self.target_var_)
+            cond = _gaussian_nll(data.y, pred, self.residual_cov_)
+            marg = _gaussian_nll(data.y, self.target_mean_, self.target_cov_)
         return self._finish(np.mean(marg) - np.mean(cond))

@@ -85,7 +85,7 @@ def test_continuous_low_dimension_is_ksg_on_normal_scores_and_map_invariant():
 
 def test_continuous_high_dimension_takes_the_gaussian_copula_where_ksg_fails():
     x, y = _pairs(3000, 0.5, 10, 3)   # 20 dimensions, I = 10 * 0.1438 = 1.438 nats
-    est = AutoMI(random_state=0).fit(x, y)
+    est = AutoMI(neural=False, random_state=0).fit(x, y)
     assert 10 + 10 > SMALL_K_DIMS
     assert "KSG(k=1) on normal scores" in est.candidates_
     assert isinstance(est.chosen_estimator_, GaussianCopulaMI)
@@ -93,6 +93,23 @@ def test_continuous_high_dimension_takes_the_gaussian_copula_where_ksg_fails():
     # Gaussian MI estimate of 10 pairs: sd ~ sqrt(10) * rho / sqrt(n) = 0.03 nats
     assert abs(est.mi_ - truth) < 4 * 0.03
     assert est.candidates_["KSG(k=1) on normal scores"] < truth / 1.5  # KSG alone fails
+
+
+def test_neural_candidate_joins_in_higher_dimension():
+    pytest.importorskip("torch")
+    t = get_task("student-5x5-dof2")     # 10 dimensions: KSG and the copula both fail
+    X, Y = t.sample(2000, random_state=0)
+    est = AutoMI(random_state=0).fit(X, Y)
+    assert set(est.candidates_) == {"KSG(k=1) on normal scores", "GaussianCopulaMI",
+                                    "InfoNCE"}
+    assert est.mi_ == max(est.candidates_.values())
+    assert "InfoNCE" not in AutoMI(neural=False, random_state=0).fit(X, Y).candidates_
+    # below NEURAL_MIN_SAMPLES or at low dimension "auto" leaves it out
+    assert "InfoNCE" not in AutoMI(random_state=0).fit(X[:500], Y[:500]).candidates_
+    x, y = _pairs(2500, 0.6, 2, 0)
+    assert "InfoNCE" not in AutoMI(random_state=0).fit(x, y).candidates_
+    with pytest.raises(ValueError, match="neural"):
+        AutoMI(neural="maybe").fit(X, Y)
 
 
 def test_heavy_tails_the_copula_step_helps():

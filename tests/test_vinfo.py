@@ -174,6 +174,23 @@ def test_regression_multi_output_adds_columns():
         est.score(X, y1)
 
 
+def test_regression_multi_output_counts_dependence_between_outputs():
+    # y1 = x + e1, y2 = x + e2 (s = 1): I(x; y) = 1/2 log(1 + 2/s^2) = 0.549 nats, while
+    # independent Gaussians per column would add 2 x 1/2 log(1 + 1/s^2) = 0.693.
+    from scipy.stats import multivariate_normal
+
+    rng = np.random.default_rng(6)
+    n = 4000
+    x = rng.standard_normal((n, 1))
+    Y = x + rng.standard_normal((n, 2))
+    pointwise = (multivariate_normal(np.zeros(2), np.eye(2)).logpdf(Y - x)
+                 - multivariate_normal(np.zeros(2), [[2, 1], [1, 2]]).logpdf(Y))
+    est = VInformation(LinearRegression(), random_state=0).fit(x, Y)
+    assert abs(est.mi_ - 0.5 * np.log(3.0)) < 4 * _sd(pointwise)
+    assert est.residual_cov_.shape == est.target_cov_.shape == (2, 2)
+    assert est.target_cov_[0, 1] == pytest.approx(1.0, abs=0.1)
+
+
 # --------------------------------------------------------------------------- the family
 
 
