@@ -37,6 +37,12 @@ def build_kdtree(data, leaf_size):
     # leaves hold more than leaf_size // 2 points, so there are < 2n / leaf_size + 1
     max_nodes = 4 * (n // max(leaf_size, 1) + 1) + 1
     perm = np.arange(n)
+    # the rows move with ``perm`` (tdata[p] == data[perm[p]] throughout), so the
+    # partitioning reads and swaps contiguous memory instead of gathering through perm
+    tdata = np.empty((n, d))
+    for p in range(n):
+        for c in range(d):
+            tdata[p, c] = data[p, c]
     start = np.empty(max_nodes, np.int64)
     end = np.empty(max_nodes, np.int64)
     left = np.full(max_nodes, -1, np.int64)
@@ -78,8 +84,8 @@ def build_kdtree(data, leaf_size):
             continue
         m = e - s
         mid = s + m // 2
-        _select(perm, data, dim, s, e - 1, mid)
-        split = data[perm[mid], dim]
+        _select(perm, tdata, dim, s, e - 1, mid)
+        split = tdata[mid, dim]
         lchild = n_nodes
         rchild = n_nodes + 1
         n_nodes += 2
@@ -106,9 +112,8 @@ def build_kdtree(data, leaf_size):
                 lo[node, c] = np.inf
                 hi[node, c] = -np.inf
             for p in range(start[node], end[node]):
-                row = perm[p]
                 for c in range(d):
-                    v = data[row, c]
+                    v = tdata[p, c]
                     lo[node, c] = min(lo[node, c], v)
                     hi[node, c] = max(hi[node, c], v)
         else:
@@ -117,10 +122,6 @@ def build_kdtree(data, leaf_size):
             for c in range(d):
                 lo[node, c] = min(lo[a, c], lo[b, c])
                 hi[node, c] = max(hi[a, c], hi[b, c])
-    tdata = np.empty((n, d))
-    for p in range(n):
-        for c in range(d):
-            tdata[p, c] = data[perm[p], c]
     return (
         tdata,
         perm,
@@ -134,15 +135,16 @@ def build_kdtree(data, leaf_size):
 
 
 @jit
-def _select(perm, data, dim, lo, hi, kth):
-    """Reorder ``perm[lo:hi + 1]`` so that ``perm[kth]`` holds the row with the kth
-    smallest ``data[:, dim]``, smaller ones before it and larger ones after
+def _select(perm, rows, dim, lo, hi, kth):
+    """Reorder ``rows[lo:hi + 1]`` (and ``perm`` alike) so that row ``kth`` holds the
+    kth smallest ``rows[:, dim]``, smaller ones before it and larger ones after
     (Hoare partitioning with a median-of-three pivot; O(n) on average)."""
+    d = rows.shape[1]
     while hi > lo:
         mid = (lo + hi) // 2
-        a = data[perm[lo], dim]
-        b = data[perm[mid], dim]
-        c = data[perm[hi], dim]
+        a = rows[lo, dim]
+        b = rows[mid, dim]
+        c = rows[hi, dim]
         if (a <= b <= c) or (c <= b <= a):
             pivot = b
         elif (b <= a <= c) or (c <= a <= b):
@@ -152,14 +154,18 @@ def _select(perm, data, dim, lo, hi, kth):
         i = lo
         j = hi
         while i <= j:
-            while data[perm[i], dim] < pivot:
+            while rows[i, dim] < pivot:
                 i += 1
-            while data[perm[j], dim] > pivot:
+            while rows[j, dim] > pivot:
                 j -= 1
             if i <= j:
                 t = perm[i]
                 perm[i] = perm[j]
                 perm[j] = t
+                for col in range(d):
+                    v = rows[i, col]
+                    rows[i, col] = rows[j, col]
+                    rows[j, col] = v
                 i += 1
                 j -= 1
         if kth <= j:
@@ -638,18 +644,18 @@ def sorted_counts(x, thresholds, order):
     """
     n = x.shape[0]
     s = np.empty(n)
-    rank = np.empty(n, np.int64)
     for r in range(n):
         s[r] = x[order[r]]
-        rank[order[r]] = r
     counts = np.empty(n, np.int64)
-    for i in prange(n):
+    # in sorted order: consecutive points gallop over neighbouring parts of ``s``
+    for q in prange(n):
+        r = np.int64(q)  # prange's index is unsigned: keep the gallop's arithmetic signed
+        i = order[r]
         thr = thresholds[i]
         if not thr > 0.0:
             counts[i] = 0
             continue
-        r = rank[i]
-        xi = x[i]
+        xi = s[r]
         hi = _interval_end(s, r, xi, thr, 1)
         lo = _interval_end(s, r, xi, thr, -1)
         counts[i] = hi - lo - 2  # open interval (lo, hi) minus the point itself
