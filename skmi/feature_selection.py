@@ -40,7 +40,7 @@ import inspect
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
@@ -48,6 +48,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, St
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels._jit import SERIAL_BELOW, num_threads, resolve_n_threads
+from ._parallel import inner_n_jobs
 from ._validation import _LABEL_KINDS, _kind, to_codes
 from .base import MutualInfoEstimator
 from .binning import DiscreteMI
@@ -141,8 +142,7 @@ class _Terms:
         # cap the threads of each estimate so that workers * threads <= cores
         self.threads, self.inner = None, {}
         if n_jobs is not None:
-            workers = max(1, effective_n_jobs(n_jobs))
-            self.threads = max(1, resolve_n_threads(None) // workers)
+            self.threads = inner_n_jobs(n_jobs)
             if "n_jobs" in params:
                 own = params["n_jobs"]
                 cap = self.threads if own is None else min(self.threads, resolve_n_threads(own))
