@@ -54,6 +54,16 @@ def to_codes(a: np.ndarray) -> np.ndarray:
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     if a.ndim == 1:
+        if a.dtype.kind in "iub" and a.size:
+            lo, hi = int(a.min()), int(a.max())
+            if hi - lo <= 4 * a.size:  # O(n) table lookup, same codes as np.unique
+                if a.dtype.kind == "u":  # subtract first: uint64 may exceed int64
+                    shifted = (a - a.min()).astype(np.int64)
+                else:
+                    shifted = a.astype(np.int64) - lo
+                present = np.zeros(hi - lo + 1, np.int64)
+                present[shifted] = 1
+                return (np.cumsum(present) - 1)[shifted]
         return np.unique(a, return_inverse=True)[1].reshape(-1).astype(np.int64)
     if a.dtype.kind == "O":
         rows = [tuple(r) for r in a]
@@ -79,6 +89,7 @@ def check_xy(
     discrete_y="auto",
     min_samples: int = 1,
     why: str = "",
+    finite_x: bool = True,
 ) -> Data:
     """Validate ``(X, y)`` for an MI estimator.
 
@@ -87,6 +98,8 @@ def check_xy(
       or objects) means discrete. A discrete side is also returned as integer codes,
       one per distinct row.
     - At least ``min_samples`` rows (``why`` says what needs them).
+    - ``finite_x=False`` skips the scan of ``X`` for NaN and infinity, for estimators
+      whose kernels detect them in their own pass (and raise the same ValueError).
 
     The arrays returned may be the caller's own (no copy): estimators must not write
     into them.
@@ -106,6 +119,7 @@ def check_xy(
         dtype=np.float64,
         multi_output=True,
         y_numeric=not disc_y,
+        ensure_all_finite=finite_x,
     )
     if y.ndim > 2:
         raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}.")

@@ -57,6 +57,13 @@ _EULER = 0.5772156649015329
 
 # ----------------------------------------------------------------------- entropies
 def _plugin(counts: np.ndarray) -> float:
+    counts = np.asarray(counts)
+    if counts.dtype.kind in "iu" and counts.size and counts.max() <= 4 * counts.size:
+        # sum over distinct count values c of (number of symbols seen c times) c log c
+        freq = np.bincount(counts)[1:]
+        c = np.arange(1, freq.size + 1, dtype=np.float64)
+        n = float(np.dot(freq, c))
+        return float(np.log(n) - np.dot(freq, c * np.log(c)) / n)
     counts = counts[counts > 0].astype(np.float64)
     n = counts.sum()
     return float(np.log(n) - np.dot(counts, np.log(counts)) / n)
@@ -189,17 +196,23 @@ def _log_alphabet(codes: np.ndarray, log_k) -> float:
 def _mi_from_codes(a, b, correction: str, log_k_a: float | None = None) -> float:
     """I(A; B) in nats from integer codes ``0..m-1``, conditioning on ``b``."""
     n = a.size
-    joint, reps = kb.pair_symbols(a, b)
-    ca = np.bincount(a)
-    cj = np.bincount(joint)
     if correction in ("none", "miller-madow"):
+        ca = np.bincount(a)
         cb = np.bincount(b)
+        if ca.size == n == np.count_nonzero(ca) or cb.size == n == np.count_nonzero(cb):
+            # one side all distinct (I(X;T) with y = arange(n)): so is the joint
+            cj = np.ones(n, np.int64)
+        else:
+            cj = np.bincount(kb.pair_symbols(a, b)[0])
         mi = _plugin(ca) + _plugin(cb) - _plugin(cj)
         if correction == "miller-madow":
             m_a, m_b, m_j = np.count_nonzero(ca), np.count_nonzero(cb), cj.size
             mi += (m_a + m_b - m_j - 1) / (2.0 * n)
         return mi
     # NSB: H(A) - sum_y p(y) H(A | B = y); classes seen once contribute 0
+    joint, reps = kb.pair_symbols(a, b)
+    ca = np.bincount(a)
+    cj = np.bincount(joint)
     log_k = _log_alphabet(a, log_k_a)
     h = _nsb(ca, log_k)
     cls = b[reps]  # class of each joint symbol
@@ -215,8 +228,11 @@ def _mi_from_codes(a, b, correction: str, log_k_a: float | None = None) -> float
 STRATEGIES = ("fixed", "width", "minmax", "quantile")
 
 
-def _edges(strategy, A, n_bins, bin_range, convention):
-    """(edges (1 or d, n_edges), mode, width, closed_last, log alphabet size)."""
+def _edges(strategy, A, n_bins, bin_range, convention, minmax=None):
+    """(edges (1 or d, n_edges), mode, width, closed_last, log alphabet size).
+
+    ``minmax``: the array's (min, max) when already known (``"minmax"``).
+    """
     closed = convention == "histogram"
     n_edges = n_bins + 1 if closed else n_bins
     n_symbols = n_bins  # intervals, or n_bins - 1 intervals + the last edge itself
@@ -228,30 +244,53 @@ def _edges(strategy, A, n_bins, bin_range, convention):
     if strategy == "fixed":
         lo, hi = float(bin_range[0]), float(bin_range[1])
     else:
-        lo, hi = float(A.min()), float(A.max())
+        lo, hi = minmax if minmax is not None else (float(A.min()), float(A.max()))
         if hi <= lo:
             hi = lo + 1.0
     edges = np.linspace(lo, hi, n_edges)[None, :]
     return edges, kb.UNIFORM, 1.0, closed, d * np.log(n_symbols)
 
 
+def _nonfinite_error(name: str) -> ValueError:
+    return ValueError(f"Input {name} contains NaN or infinity.")
+
+
 def bin_symbols(A, *, strategy="minmax", n_bins=30, bin_range=None, bin_width=None,
-                convention="histogram", out_of_range="error"):
+                convention="histogram", out_of_range="error", name="X"):
     """Symbol codes ``0..m-1`` of the rows of ``A`` after binning each column.
 
     Returns ``(codes, log_alphabet_size)``; see :class:`BinningMI` for the parameters.
+    Non-finite values raise a ValueError (checked inside the kernels' own passes, so
+    callers need not scan ``A`` first); ``name`` names the array in that message.
     """
     A = np.asarray(A, dtype=np.float64)
+    minmax = None
     if strategy == "width":
+        if not np.isfinite(A).all():
+            raise _nonfinite_error(name)
         edges = np.zeros((1, 2))
         mode, width, closed = kb.WIDTH, float(bin_width), True
         lo = np.floor(A.min(axis=0) / width)
         hi = np.floor(A.max(axis=0) / width)
         log_k = float(np.sum(np.log(hi - lo + 1.0)))
     else:
+        if strategy == "minmax":
+            lo, hi, n_bad = kb.minmax_nonfinite(A)
+            if n_bad:
+                raise _nonfinite_error(name)
+            minmax = (float(lo), float(hi))
+        elif strategy == "quantile" and not np.isfinite(A).all():
+            raise _nonfinite_error(name)
         edges, mode, width, closed, log_k = _edges(strategy, A, n_bins, bin_range,
-                                                   convention)
-    hashes, n_clipped = kb.row_hashes(A, edges, mode, width, closed)
+                                                   convention, minmax)
+    if mode == kb.UNIFORM and edges.shape[0] == 1 and edges.shape[1] <= 256:
+        hashes, n_clipped, n_bad = kb.uniform_row_hashes(A, edges, closed)
+    else:
+        hashes, n_clipped = kb.row_hashes(A, edges, mode, width, closed)
+        n_bad = 0 if minmax is not None or mode != kb.UNIFORM else (
+            A.size - np.isfinite(A).sum())
+    if n_bad:
+        raise _nonfinite_error(name)
     if n_clipped and out_of_range == "error":
         raise ValueError(
             f"{n_clipped} values lie outside bin_range={tuple(bin_range)} "
@@ -405,20 +444,21 @@ class BinningMI(MutualInfoEstimator):
 
     def _validate(self, X, y, reset):
         self._check_params()
+        # the binning kernels scan X for NaN and infinity in their own pass
         return check_xy(self, X, y, reset=reset, discrete_x=False,
-                        discrete_y=self.discrete_y)
+                        discrete_y=self.discrete_y, finite_x=False)
 
-    def _symbols(self, A):
+    def _symbols(self, A, name="X"):
         return bin_symbols(
             A, strategy=self.strategy, n_bins=self.n_bins, bin_range=self.bin_range,
             bin_width=self.bin_width, convention=self.convention,
-            out_of_range=self.out_of_range,
+            out_of_range=self.out_of_range, name=name,
         )
 
     def _estimate(self, data) -> float:
         with num_threads(self.n_jobs, data.n_samples):
             a, log_k = self._symbols(data.X)
-            b = data.y_codes if data.discrete_y else self._symbols(data.y)[0]
+            b = data.y_codes if data.discrete_y else self._symbols(data.y, "y")[0]
             self.n_symbols_ = int(a.max() + 1)
             return _mi_from_codes(a, b, self.correction, max(log_k, np.log(a.max() + 1)))
 

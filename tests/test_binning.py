@@ -76,6 +76,102 @@ def test_hash_collisions_are_resolved():
     assert codes.max() == expected.max()
 
 
+def _same_partition(a, b):
+    """Two code vectors group the rows identically."""
+    pairs = np.unique(np.c_[a, b], axis=0)
+    return (pairs.shape[0] == np.unique(a).size == np.unique(b).size)
+
+
+@pytest.mark.parametrize("d", [1, 8, 9, 20])
+@pytest.mark.parametrize("n_bins", [1, 30, 255])
+@pytest.mark.parametrize("closed", [True, False])
+def test_uniform_fast_path_matches_digitize(d, n_bins, closed):
+    """The byte-buffer kernel bins exactly as np.digitize, edge values, values at the
+    ends of the range and clipped values included."""
+    rng = np.random.default_rng(d * 1000 + n_bins)
+    n = 2000
+    edges = np.linspace(-1.0, 1.0, n_bins + 1)
+    X = rng.uniform(-1.2, 1.2, size=(n, d))  # some values outside [-1, 1]
+    X[: n // 4] = rng.choice(edges, size=(n // 4, d))  # values exactly on edges
+    X[n // 4 : n // 2] = rng.choice([-1.0, 1.0], size=(n - n // 2 - n // 4, d))
+    X[n // 2 : n // 2 + 100] = X[:100]  # repeated rows
+    X.setflags(write=False)
+    e = edges[None, :]
+    hashes, n_clipped, n_bad = kb.uniform_row_hashes(X, e, closed)
+    old_hashes, old_clipped = kb.row_hashes(X, e, kb.UNIFORM, 1.0, closed)
+    assert n_bad == 0
+    assert n_clipped == old_clipped == np.count_nonzero((X < -1) | (X > 1))
+    clipped = np.clip(X, -1.0, 1.0)
+    expected = ref.row_codes(ref.bin_indices(clipped, edges, closed))
+    codes, reps = kb.assign_symbols(hashes, X, e, kb.UNIFORM, 1.0, closed, False)
+    assert kb.verify_symbols(codes, reps, X, e, kb.UNIFORM, 1.0, closed) == 0
+    assert _same_partition(codes, expected)
+    assert _same_partition(hashes, old_hashes)
+
+
+def test_uniform_fast_path_counts_nonfinite():
+    X = np.random.default_rng(0).uniform(-1, 1, (600, 3))
+    X[5, 1] = np.nan
+    X[17, 0] = np.inf
+    X[400, 2] = -np.inf
+    X[401, :] = np.nan
+    _, n_clipped, n_bad = kb.uniform_row_hashes(X, np.linspace(-1, 1, 31)[None], True)
+    assert n_bad == 6
+    assert n_clipped == 0  # non-finite values count as such, not as clipped
+    lo, hi, bad = kb.minmax_nonfinite(X)
+    finite = X[np.isfinite(X)]
+    assert (lo, hi, bad) == (finite.min(), finite.max(), 6)
+    lo, hi, bad = kb.minmax_nonfinite(np.full((3, 2), np.nan))
+    assert (lo, hi, bad) == (np.inf, -np.inf, 6)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize(
+    "est",
+    [
+        BinningMI(30, strategy="fixed", bin_range=(-1, 1)),
+        BinningMI(300, strategy="fixed", bin_range=(-1, 1)),  # the general kernel
+        BinningMI(30, strategy="minmax"),
+        BinningMI(4, strategy="quantile"),
+        BinningMI(strategy="width", bin_width=0.5),
+    ],
+)
+def test_nonfinite_x_raises_in_every_strategy(est, value):
+    """BinningMI skips scikit-learn's finiteness scan; its kernels must catch it."""
+    X = np.random.default_rng(1).uniform(-1, 1, (50, 2))
+    X[7, 1] = value
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        est.fit(X, np.arange(50) % 3)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        est.fit(X[:, 1:], np.random.default_rng(2).uniform(size=50))  # continuous y
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([5, -3, 5, 2]),
+        np.array([-128, 127, 0, 127], dtype=np.int8),
+        np.array([2**64 - 1, 2**64 - 3, 2**64 - 1], dtype=np.uint64),
+        np.array([True, False, True]),
+        np.array([-(2**63), 2**63 - 1]),  # range too wide: the np.unique path
+        np.arange(1000)[::-1],
+    ],
+)
+def test_to_codes_matches_unique(a):
+    from skmi._validation import to_codes
+
+    assert np.array_equal(to_codes(a), np.unique(a, return_inverse=True)[1])
+
+
+def test_plugin_entropy_by_count_frequencies():
+    rng = np.random.default_rng(4)
+    for counts in [rng.integers(0, 50, 300), np.array([1, 1, 1]), np.array([0, 7]),
+                   np.array([10**9, 1])]:  # the last takes the direct formula
+        c = counts[counts > 0].astype(float)
+        direct = np.log(c.sum()) - np.dot(c, np.log(c)) / c.sum()
+        assert entropy_from_counts(counts) == pytest.approx(direct, rel=1e-13, abs=1e-15)
+
+
 def test_pair_symbols():
     rng = np.random.default_rng(3)
     a = rng.integers(0, 5, 1000)

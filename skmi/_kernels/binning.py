@@ -1,10 +1,16 @@
 """Binning kernels: digitise, hash rows of bin indices into symbols, count pairs.
 
 A row of ``X`` becomes one symbol in three steps, none of which builds the
-``(n, d)`` matrix of bin indices:
+``(n, d)`` matrix of bin indices (at most one row of it per thread):
 
 1. :func:`row_hashes` (parallel over rows) digitises every value on the fly and folds
    the row's bin indices into a 64-bit polynomial hash, finished by the splitmix64 mixer.
+   For shared equal-width edges with at most 255 intervals (the information plane's
+   case) :func:`uniform_row_hashes` does the same job about four times faster: a
+   branch-free digitising loop into a per-row byte buffer, hashed eight bytes at a
+   time, with an exact value-by-value redo of the rare rows that touch a bin boundary,
+   the ends of the range or a non-finite value. It also counts the non-finite values,
+   so the estimator needs no separate finiteness scan of the data.
 2. :func:`assign_symbols` (serial, one pass) inserts the hashes into an open-addressing
    table and numbers the distinct hashes ``0..m-1`` in order of first appearance.
 3. :func:`verify_symbols` (parallel) re-digitises each row and compares it with the
@@ -142,6 +148,99 @@ def row_hashes(X, edges, mode, width, closed_last):
         out[i] = _mix(h)
         n_clipped += clipped
     return out, n_clipped
+
+
+@jit(parallel=True)
+def uniform_row_hashes(X, edges, closed_last):
+    """:func:`row_hashes` for shared equal-width edges with at most 255 intervals.
+
+    The fast path: each row is digitised branch-free into a byte buffer (the guess
+    ``floor((x - lo) * nb / (hi - lo))``) and the buffer is hashed eight bytes at a
+    time. A row holding a value within 1e-9 of a bin boundary, outside ``(lo, hi)``
+    or not finite is redone value by value with :func:`bin_index`, so every index
+    equals :func:`bin_index`'s (and ``np.digitize``'s) exactly.
+
+    Returns ``(hashes, n_clipped, n_nonfinite)``; the hashes differ from
+    :func:`row_hashes`' but equal rows still get equal hashes.
+    """
+    n, d = X.shape
+    nb = edges.shape[1] - 1
+    lo = edges[0, 0]
+    hi = edges[0, nb]
+    inv = nb / (hi - lo)
+    top = nb - 0.5
+    n_words = (d + 7) // 8
+    out = np.empty(n, np.uint64)
+    block = 512
+    n_blocks = (n + block - 1) // block
+    clipped = np.zeros(n_blocks, np.int64)
+    nonfinite = np.zeros(n_blocks, np.int64)
+    for b in prange(n_blocks):
+        buf = np.zeros(n_words * 8, np.uint8)
+        words = buf.view(np.uint64)
+        for i in range(b * block, min(n, (b + 1) * block)):
+            row = X[i]
+            slow = 0
+            for c in range(d):
+                x = row[c]
+                f = (x - lo) * inv
+                f = max(f, 0.0)
+                f = min(f, top)
+                g = np.int32(f)
+                r = f - g
+                slow += (r < 1e-9) | (r > 1.0 - 1e-9) | (x >= hi) | (x != x)
+                buf[c] = np.uint8(g)
+            if slow:
+                for c in range(d):
+                    x = row[c]
+                    if not np.isfinite(x):
+                        nonfinite[b] += 1
+                        buf[c] = 0
+                        continue
+                    g, o = bin_index(x, edges, 0, UNIFORM, 1.0, closed_last)
+                    clipped[b] += np.int64(o)
+                    buf[c] = np.uint8(g)
+            h = _SEED
+            for w in range(n_words):
+                h = (h ^ words[w]) * _PRIME
+            out[i] = _mix(h)
+    return out, clipped.sum(), nonfinite.sum()
+
+
+@jit(parallel=True)
+def minmax_nonfinite(X):
+    """Smallest and largest finite value of ``X`` and the number of non-finite ones
+    (one parallel pass; ``(inf, -inf, count)`` when nothing is finite)."""
+    n = X.shape[0]
+    block = 1024
+    n_blocks = (n + block - 1) // block
+    los = np.full(n_blocks, np.inf)
+    his = np.full(n_blocks, -np.inf)
+    bad = np.zeros(n_blocks, np.int64)
+    for b in prange(n_blocks):
+        lo = np.inf
+        hi = -np.inf
+        nbad = 0
+        for i in range(b * block, min(n, (b + 1) * block)):
+            row = X[i]
+            for c in range(row.size):
+                x = row[c]
+                lo = min(lo, x)
+                hi = max(hi, x)
+                nbad += not (abs(x) < np.inf)
+        if nbad:
+            lo = np.inf
+            hi = -np.inf
+            for i in range(b * block, min(n, (b + 1) * block)):
+                for c in range(X.shape[1]):
+                    x = X[i, c]
+                    if np.isfinite(x):
+                        lo = min(lo, x)
+                        hi = max(hi, x)
+        los[b] = lo
+        his[b] = hi
+        bad[b] = nbad
+    return los.min(), his.max(), bad.sum()
 
 
 @jit
