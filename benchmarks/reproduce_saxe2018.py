@@ -61,7 +61,8 @@ class Float64View:
         return self.plane.record(copy.deepcopy(model).double(), X, y, epoch)
 
 
-def run_one(activation: str, seed: int, epochs: int, n_records: int) -> list[dict]:
+def run_one(activation: str, seed: int, epochs: int, n_records: int,
+            init: str = "saxe2018") -> list[dict]:
     import torch
 
     from skmi import BinningMI
@@ -71,7 +72,7 @@ def run_one(activation: str, seed: int, epochs: int, n_records: int) -> list[dic
     torch.set_num_threads(1)
     X, y = make_tishby_12bit()
     torch.manual_seed(seed)
-    model = make_mlp(SIZES, activation)
+    model = make_mlp(SIZES, activation, init=init)
     if activation == "tanh":
         coarse = BinningMI(30, strategy="fixed", bin_range=(-1, 1))
     else:
@@ -191,6 +192,8 @@ def main(argv=None) -> int:
                         help="about how many log-spaced epochs to record")
     parser.add_argument("--activations", nargs="+", default=["tanh", "relu"],
                         choices=["tanh", "relu"])
+    parser.add_argument("--init", default="saxe2018", choices=["saxe2018", "torch"],
+                        help="weight initialisation (see skmi.nn.make_mlp)")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     args = parser.parse_args(argv)
@@ -198,7 +201,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     jobs = [(a, s) for a in args.activations for s in range(args.seeds)]
     parts = Parallel(n_jobs=args.n_jobs)(
-        delayed(run_one)(a, s, args.epochs, args.records) for a, s in jobs)
+        delayed(run_one)(a, s, args.epochs, args.records, args.init) for a, s in jobs)
     rows = [r for part in parts for r in part]
     seconds = time.perf_counter() - start
 
@@ -219,13 +222,16 @@ def main(argv=None) -> int:
         "# Saxe et al. (2018) on the 12-bit data: binning information planes",
         "",
         "Produced by `python benchmarks/reproduce_saxe2018.py "
-        f"--epochs {args.epochs} --seeds {args.seeds} --records {args.records}` "
+        f"--epochs {args.epochs} --seeds {args.seeds} --records {args.records} "
+        f"--init {args.init}` "
         f"({seconds / 60:.1f} min on a shared 2-core CPU machine, "
         f"{args.n_jobs} processes).",
         "",
         f"**Configuration run:** {args.epochs} epochs, seeds 0..{args.seeds - 1}, "
         f"activations {', '.join(args.activations)}; 12-10-7-5-4-3-2 network, Adam "
-        "lr 4e-4, batch 256, 80% training split, I(X;T) and I(T;Y) on all 4096 patterns "
+        f"lr 4e-4, batch 256, 80% training split, initialisation `{args.init}` "
+        "(`saxe2018`: the truncated-normal Keras set-up of Saxe et al.'s code; `torch`: "
+        "PyTorch's default, weights about half as large), I(X;T) and I(T;Y) on all 4096 patterns "
         "at log-spaced epochs; curves averaged over seeds. "
         + ("This meets the issue's minimum (thousands of epochs, at least 5 seeds), but is "
            "shorter than the ~10^4 epochs of Shwartz-Ziv & Tishby." if args.epochs >= 2000

@@ -63,6 +63,28 @@ def test_kdtree_is_a_permutation_with_tight_boxes():
 
 
 @pytest.mark.parametrize("name", sorted(DATA))
+@pytest.mark.parametrize("leaf_size", [1, 5, 16])
+def test_kdtree_splits_at_the_median_of_its_widest_side(name, leaf_size):
+    data = _readonly(DATA[name])
+    orders = nb.column_orders(data)
+    tree = nb.build_kdtree(data, leaf_size)
+    given = nb.build_kdtree(data, leaf_size, orders)  # orders shared by the caller
+    for a, b in zip(tree, given):
+        np.testing.assert_array_equal(a, b)
+    tdata, perm, start, end, left, right, lo, hi = tree
+    for node in range(len(start)):
+        size = end[node] - start[node]
+        if left[node] < 0:  # a leaf: small, or every point the same
+            assert size <= leaf_size or np.all(hi[node] == lo[node])
+            continue
+        widest = np.argmax(hi[node] - lo[node])
+        sizes = end[left[node]] - start[left[node]], end[right[node]] - start[right[node]]
+        assert sizes == (size // 2, size - size // 2)
+        # every point left of the split is <= every point right of it on that side
+        assert hi[left[node], widest] <= lo[right[node], widest]
+
+
+@pytest.mark.parametrize("name", sorted(DATA))
 def test_counts_match_reference(name):
     data = _readonly(DATA[name])
     n = len(data)
@@ -80,6 +102,30 @@ def test_counts_match_reference(name):
         expected_1d = ref.count_within(data[:, :1], t, self_index=np.arange(n))
         got_1d = nb.sorted_counts(col, t, np.argsort(col))
         np.testing.assert_array_equal(got_1d, expected_1d)
+
+
+@pytest.mark.parametrize("kind", ["clustered", "extreme", "constant", "cauchy"])
+def test_sorted_counts_with_bad_bucket_guesses(kind):
+    """The bucket table only guesses where runs end: data that defeat it (one dense
+    cluster, values near the float limits, no spread, heavy tails) still count exactly."""
+    rng = np.random.default_rng(7)
+    n = 400
+    if kind == "clustered":
+        x = np.r_[rng.uniform(0, 1e-9, n - 3), [-5.0, 3.0, 1e6]]
+    elif kind == "extreme":
+        x = np.r_[rng.standard_normal(n - 2), [-1e308, 1e308]]
+    elif kind == "constant":
+        x = np.full(n, 2.5)
+    else:
+        x = rng.standard_cauchy(n)
+    x = _readonly(x)
+    with np.errstate(over="ignore"):  # 1e308 - (-1e308) is inf, in both
+        knn = ref.knn_distances(x[:, None], 3)[:, -1]
+    for thr in (rng.uniform(0, 2, n), knn, np.full(n, np.inf), np.full(n, 1e-12)):
+        thr = _readonly(thr)
+        with np.errstate(over="ignore"):
+            expected = ref.count_within(x[:, None], thr, self_index=np.arange(n))
+        np.testing.assert_array_equal(nb.sorted_counts(x, thr, np.argsort(x)), expected)
 
 
 def test_counts_with_foreign_queries():
@@ -146,3 +192,31 @@ def test_self_counts_with_a_leaf_larger_than_a_mask():
         tree = nb.build_kdtree(data, 16)
         expected = ref.count_within(data, thr, self_index=np.arange(n))
         np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, 0), expected)
+
+
+def _argsort_in_child(rows):
+    from skmi._parallel import argsort_rows
+
+    return argsort_rows(rows, 2)
+
+
+def test_argsort_rows_on_threads_and_after_fork():
+    import multiprocessing
+    import warnings
+
+    from skmi._parallel import argsort_rows
+
+    rows = np.random.default_rng(0).standard_normal((3, 5000))
+    for n_threads in (1, 2, 8):
+        got = argsort_rows(rows, n_threads)
+        assert got.dtype == np.int64
+        for c in range(3):
+            np.testing.assert_array_equal(rows[c, got[c]], np.sort(rows[c]))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return
+    # the pool's threads do not survive fork: a forked child must build its own
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            got = pool.apply_async(_argsort_in_child, (rows,)).get(timeout=120)
+    np.testing.assert_array_equal(got, argsort_rows(rows, 1))

@@ -270,3 +270,16 @@ def test_score_recomputes_on_new_data():
     est = KSG(random_state=0).fit(x, y)
     assert est.score(x, y) == est.mi_
     assert est.score(x2, y2) < est.mi_ - 0.1
+
+
+def test_digamma_table_is_scipy_bit_for_bit():
+    from scipy.special import digamma
+
+    from skmi.knn import _digamma_counts
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 500, 1000)
+    b = np.array([1, 10**6, 3])  # max far above 4 * size: evaluated directly
+    (ta,), (tb,) = _digamma_counts(a), _digamma_counts(b)
+    np.testing.assert_array_equal(ta, digamma(a))  # digamma(0) = -inf included
+    np.testing.assert_array_equal(tb, digamma(b))

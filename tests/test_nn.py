@@ -378,3 +378,24 @@ def test_training_helper_history_csv_and_plot(tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close(disp.figure_)
+
+
+def test_make_mlp_saxe2018_initialisation():
+    """Saxe et al.'s Keras set-up: truncated normal with sd 1/sqrt(fan_out) cut at two
+    sds, Glorot-uniform output, zero biases; PyTorch's default stays the default."""
+    torch.manual_seed(0)
+    model = make_mlp([400, 300, 200, 2], "tanh", init="saxe2018")
+    for name, width in [("fc1", 300), ("fc2", 200)]:
+        w = getattr(model, name).weight.detach().numpy().ravel()
+        sd = 1.0 / np.sqrt(width)
+        assert np.abs(w).max() <= 2 * sd
+        # sd of a normal truncated at +-2 sd: 0.8796 sd; 60,000+ draws, se < 0.3%
+        assert w.std() == pytest.approx(0.8796 * sd, rel=0.01)
+        assert not getattr(model, name).bias.detach().numpy().any()
+    out = model.out.weight.detach().numpy()
+    limit = np.sqrt(6.0 / (200 + 2))
+    assert np.abs(out).max() <= limit and np.abs(out).max() > 0.9 * limit
+    default = make_mlp([400, 300, 200, 2], "tanh").fc1.weight.detach().numpy()
+    assert np.abs(default).max() <= 1 / np.sqrt(400)  # uniform on +-1/sqrt(fan_in)
+    with pytest.raises(ValueError, match="init"):
+        make_mlp([4, 3, 2], init="keras")

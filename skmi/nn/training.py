@@ -16,9 +16,10 @@ __all__ = ["make_mlp", "hidden_layers", "train_and_record", "TrainingResult",
            "log_spaced_epochs"]
 
 _ACTIVATIONS = ("tanh", "relu")
+_INITS = ("torch", "saxe2018")
 
 
-def make_mlp(sizes: Sequence[int], activation: str = "tanh"):
+def make_mlp(sizes: Sequence[int], activation: str = "tanh", init: str = "torch"):
     """A fully connected network with named layers.
 
     ``make_mlp([12, 10, 7, 2])`` is ``Linear(12, 10) -> act -> Linear(10, 7) -> act ->
@@ -31,6 +32,14 @@ def make_mlp(sizes: Sequence[int], activation: str = "tanh"):
     sizes : sequence of int
         Input width, hidden widths, number of classes (at least two entries).
     activation : {"tanh", "relu"}, default="tanh"
+    init : {"torch", "saxe2018"}, default="torch"
+        ``"torch"``: PyTorch's default initialisation (weights uniform on
+        +-1/sqrt(fan_in)). ``"saxe2018"``: the Keras set-up of Saxe et al.'s code for the
+        12-bit network: hidden weights from a normal distribution truncated at two
+        standard deviations, standard deviation 1/sqrt(fan_out) (about twice PyTorch's
+        for these widths, so tanh units saturate sooner), Glorot-uniform output weights,
+        zero biases. Uses torch's global random generator (seed it with
+        ``torch.manual_seed``).
 
     Returns
     -------
@@ -44,12 +53,26 @@ def make_mlp(sizes: Sequence[int], activation: str = "tanh"):
         raise ValueError(f"sizes needs at least two positive widths, got {sizes}.")
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {activation!r}.")
+    if init not in _INITS:
+        raise ValueError(f"init must be one of {_INITS}, got {init!r}.")
     act = torch.nn.Tanh if activation == "tanh" else torch.nn.ReLU
     modules: OrderedDict = OrderedDict()
     for i, (a, b) in enumerate(zip(sizes[:-2], sizes[1:-1]), start=1):
         modules[f"fc{i}"] = torch.nn.Linear(a, b)
         modules[f"act{i}"] = act()
     modules["out"] = torch.nn.Linear(sizes[-2], sizes[-1])
+    if init == "saxe2018":
+        with torch.no_grad():
+            for name, module in modules.items():
+                if not isinstance(module, torch.nn.Linear):
+                    continue
+                if name == "out":
+                    torch.nn.init.xavier_uniform_(module.weight)
+                else:
+                    std = 1.0 / float(np.sqrt(module.out_features))
+                    torch.nn.init.trunc_normal_(module.weight, std=std, a=-2 * std,
+                                                b=2 * std)
+                torch.nn.init.zeros_(module.bias)
     return torch.nn.Sequential(modules)
 
 
