@@ -724,6 +724,47 @@ def _accumulate_maxabs4(acc, r0, r1, r2, r3, q0, q1, q2, q3):
         acc[j] = np.fmax(acc[j], np.fmax(a, b))
 
 
+@jit
+def _accumulate_maxabs4x2(acc_a, acc_b, r0, r1, r2, r3, a0, a1, a2, a3, b0, b1, b2, b3):
+    """:func:`_accumulate_maxabs4` for two queries at once: each data value is loaded
+    once for both."""
+    for j in range(acc_a.shape[0]):
+        v0 = r0[j]
+        v1 = r1[j]
+        v2 = r2[j]
+        v3 = r3[j]
+        a = np.fmax(np.fmax(np.abs(v0 - a0), np.abs(v1 - a1)),
+                    np.fmax(np.abs(v2 - a2), np.abs(v3 - a3)))
+        b = np.fmax(np.fmax(np.abs(v0 - b0), np.abs(v1 - b1)),
+                    np.fmax(np.abs(v2 - b2), np.abs(v3 - b3)))
+        acc_a[j] = np.fmax(acc_a[j], a)
+        acc_b[j] = np.fmax(acc_b[j], b)
+
+
+_SELECT_CHUNK = 64
+_BLOCKS_PER_TASK = 16  # brute force: query blocks per task (scratch allocated once)
+
+
+@jit
+def _select_k(values, kd, ki):
+    """Insert into the sorted ``kd``/``ki`` every ``values[j]`` below the current k-th
+    (ties keep the lower index). Chunks with nothing below it are skipped after a
+    vectorised count, so the scalar insertion loop runs on few chunks."""
+    n = values.shape[0]
+    k = kd.shape[0]
+    for j0 in range(0, n, _SELECT_CHUNK):
+        j1 = min(n, j0 + _SELECT_CHUNK)
+        thr = kd[k - 1]
+        below = 0
+        for j in range(j0, j1):
+            below += values[j] < thr
+        if below == 0:
+            continue
+        for j in range(j0, j1):
+            if values[j] < kd[k - 1]:
+                _insert(kd, ki, values[j], j)
+
+
 @jit(parallel=True)
 def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
     """Fused brute-force k-NN in a product space and neighbour counts in subspaces.
@@ -754,89 +795,105 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
     counts = np.zeros((n, m_sub), np.int64)
     n_ties = np.zeros(n, np.int64)
     n_blocks = (n + _QBLOCK - 1) // _QBLOCK
-    for block in prange(n_blocks):
-        i0 = block * _QBLOCK
-        nq = min(n, i0 + _QBLOCK) - i0
-        # distances of the block's queries to all samples, per group; the samples are
-        # swept in tiles so each tile of data is read once for all queries of the block
-        dgb = np.zeros((nq, n_groups, n))
-        for t0 in range(0, n, _TILE):
-            t1 = min(n, t0 + _TILE)
-            c = 0
-            while c < dim:
-                g = group_of_col[c]
-                if c + 3 < dim and group_of_col[c + 3] == g:
-                    # four columns of one group per sweep: a quarter of the loads and
-                    # stores of the accumulator
-                    r0 = data_t[c, t0:t1]
-                    r1 = data_t[c + 1, t0:t1]
-                    r2 = data_t[c + 2, t0:t1]
-                    r3 = data_t[c + 3, t0:t1]
-                    for b in range(nq):
-                        i = i0 + b
-                        _accumulate_maxabs4(
-                            dgb[b, g, t0:t1], r0, r1, r2, r3,
-                            data_t[c, i], data_t[c + 1, i], data_t[c + 2, i],
-                            data_t[c + 3, i],
-                        )
-                    c += 4
-                else:
-                    row = data_t[c, t0:t1]
-                    for b in range(nq):
-                        _accumulate_maxabs(dgb[b, g, t0:t1], row, data_t[c, i0 + b])
-                    c += 1
+    n_tasks = (n_blocks + _BLOCKS_PER_TASK - 1) // _BLOCKS_PER_TASK
+    for task in prange(n_tasks):
+        # scratch allocated once per task: a fresh (8, groups, n) buffer per block
+        # would be a large allocation (page faults and zeroing) every 8 queries
+        dgb_all = np.empty((_QBLOCK, n_groups, n))
         joint = np.empty(n)
         sub = np.empty(n)
         kd = np.empty(k)
         ki = np.empty(k, np.int64)
-        for b in range(nq):
-            i = i0 + b
-            dg = dgb[b]
-            joint[:] = dg[0]
-            for g in range(1, n_groups):
-                for j in range(n):
-                    joint[j] = np.fmax(joint[j], dg[g, j])
-            n_ties[i] = _count_below(joint, _TINY_DIST, i)
-            joint[i] = np.inf
-            kd[:] = np.inf
-            ki[:] = -1
-            for j in range(n):
-                if joint[j] < kd[k - 1]:
-                    _insert(kd, ki, joint[j], j)
-            e = kd[k - 1]
-            eps[i] = e
-            for g in range(n_groups):
-                mx = 0.0
-                for m in range(k):
-                    mx = max(mx, dg[g, ki[m]])
-                eps_g[i, g] = mx
-            for s in range(m_sub):
-                if rule == RULE_JOINT:
-                    thr = e
-                elif rule == RULE_MARGINAL:
-                    thr = 0.0
-                    for g in range(n_groups):
-                        if subsets[s, g]:
-                            thr = max(thr, eps_g[i, g])
-                    thr = np.nextafter(thr, np.inf)
-                else:
-                    thr = e if e > 0.0 else _TINY_DIST
-                first = -1
-                n_in = 0
+        for block in range(task * _BLOCKS_PER_TASK,
+                           min(n_blocks, (task + 1) * _BLOCKS_PER_TASK)):
+            i0 = block * _QBLOCK
+            nq = min(n, i0 + _QBLOCK) - i0
+            # distances of the block's queries to all samples, per group; the samples
+            # are swept in tiles so each tile of data is read once for all the block's
+            # queries
+            dgb = dgb_all[:nq]
+            dgb[:] = 0.0
+            for t0 in range(0, n, _TILE):
+                t1 = min(n, t0 + _TILE)
+                c = 0
+                while c < dim:
+                    g = group_of_col[c]
+                    if c + 3 < dim and group_of_col[c + 3] == g:
+                        # four columns of one group per sweep (a quarter of the
+                        # accumulator's loads and stores), two queries at a time
+                        r0 = data_t[c, t0:t1]
+                        r1 = data_t[c + 1, t0:t1]
+                        r2 = data_t[c + 2, t0:t1]
+                        r3 = data_t[c + 3, t0:t1]
+                        b = 0
+                        while b + 1 < nq:
+                            i = i0 + b
+                            _accumulate_maxabs4x2(
+                                dgb[b, g, t0:t1], dgb[b + 1, g, t0:t1], r0, r1, r2, r3,
+                                data_t[c, i], data_t[c + 1, i], data_t[c + 2, i],
+                                data_t[c + 3, i], data_t[c, i + 1], data_t[c + 1, i + 1],
+                                data_t[c + 2, i + 1], data_t[c + 3, i + 1],
+                            )
+                            b += 2
+                        if b < nq:
+                            i = i0 + b
+                            _accumulate_maxabs4(
+                                dgb[b, g, t0:t1], r0, r1, r2, r3,
+                                data_t[c, i], data_t[c + 1, i], data_t[c + 2, i],
+                                data_t[c + 3, i],
+                            )
+                        c += 4
+                    else:
+                        row = data_t[c, t0:t1]
+                        for b in range(nq):
+                            _accumulate_maxabs(dgb[b, g, t0:t1], row, data_t[c, i0 + b])
+                        c += 1
+            for b in range(nq):
+                i = i0 + b
+                dg = dgb[b]
+                joint[:] = dg[0]
+                for g in range(1, n_groups):
+                    for j in range(n):
+                        joint[j] = np.fmax(joint[j], dg[g, j])
+                n_ties[i] = _count_below(joint, _TINY_DIST, i)
+                joint[i] = np.inf
+                kd[:] = np.inf
+                ki[:] = -1
+                _select_k(joint, kd, ki)
+                e = kd[k - 1]
+                eps[i] = e
                 for g in range(n_groups):
-                    if subsets[s, g]:
-                        n_in += 1
-                        if first < 0:
-                            first = g
-                if n_in == 1:
-                    counts[i, s] = _count_below(dg[first], thr, i)
-                else:
-                    sub[:] = 0.0
+                    mx = 0.0
+                    for m in range(k):
+                        mx = max(mx, dg[g, ki[m]])
+                    eps_g[i, g] = mx
+                for s in range(m_sub):
+                    if rule == RULE_JOINT:
+                        thr = e
+                    elif rule == RULE_MARGINAL:
+                        thr = 0.0
+                        for g in range(n_groups):
+                            if subsets[s, g]:
+                                thr = max(thr, eps_g[i, g])
+                        thr = np.nextafter(thr, np.inf)
+                    else:
+                        thr = e if e > 0.0 else _TINY_DIST
+                    first = -1
+                    n_in = 0
                     for g in range(n_groups):
                         if subsets[s, g]:
-                            for j in range(n):
-                                sub[j] = np.fmax(sub[j], dg[g, j])
-                    counts[i, s] = _count_below(sub, thr, i)
+                            n_in += 1
+                            if first < 0:
+                                first = g
+                    if n_in == 1:
+                        counts[i, s] = _count_below(dg[first], thr, i)
+                    else:
+                        sub[:] = 0.0
+                        for g in range(n_groups):
+                            if subsets[s, g]:
+                                for j in range(n):
+                                    sub[j] = np.fmax(sub[j], dg[g, j])
+                        counts[i, s] = _count_below(sub, thr, i)
     return eps, eps_g, counts, n_ties
 
 
