@@ -276,6 +276,29 @@ def _box_box_min_dist(lo, hi, a, b, metric):
     return _finish(acc, metric)
 
 
+@jit(inline="always")
+def _scan(q, tdata, j0, j1, skip_lo, skip_hi, kd, ki, metric):
+    """Insert the tree points ``j0 <= j < j1`` outside ``[skip_lo, skip_hi)`` that are
+    nearer to ``q`` than the current k-th into the sorted ``kd``/``ki``."""
+    k = kd.shape[0]
+    for j in range(j0, j1):
+        if skip_lo <= j < skip_hi:
+            continue
+        dj = _point_dist(q, tdata, j, metric)
+        if dj < kd[k - 1]:
+            _insert(kd, ki, dj, j)
+
+
+@jit(inline="always")
+def _largest_kth(kd, m):
+    """Largest current k-th distance among the first ``m`` queries."""
+    k = kd.shape[1]
+    radius = 0.0
+    for b in range(m):
+        radius = max(radius, kd[b, k - 1])
+    return radius
+
+
 #: Up to this dimension kdtree_knn serves a whole leaf per traversal; above it, where
 #: leaf boxes are large, one traversal per query is faster.
 LEAF_BATCH_MAX_DIM = 4
@@ -391,15 +414,8 @@ def _kdtree_knn_leaves(tree, k, metric):
             seed_hi = min(n, e0 + k)
             for b in range(m):
                 p = s0 + b
-                q = tdata[p]
-                for j in range(seed_lo, seed_hi):
-                    if j != p:
-                        dj = _point_dist(q, tdata, j, metric)
-                        if dj < kd[b, k - 1]:
-                            _insert(kd[b], ki[b], dj, j)
-            radius = 0.0
-            for b in range(m):
-                radius = max(radius, kd[b, k - 1])
+                _scan(tdata[p], tdata, seed_lo, seed_hi, p, p + 1, kd[b], ki[b], metric)
+            radius = _largest_kth(kd, m)
             top = 1
             stack[0] = 0
             while top > 0:
@@ -411,19 +427,12 @@ def _kdtree_knn_leaves(tree, k, metric):
                     if node == leaf:
                         continue  # fully covered by the seeds
                     for b in range(m):
-                        p = s0 + b
-                        q = tdata[p]
+                        q = tdata[s0 + b]
                         if _box_min_dist(q, lo, hi, node, metric) > kd[b, k - 1]:
                             continue
-                        for j in range(start[node], end[node]):
-                            if seed_lo <= j < seed_hi:
-                                continue
-                            dj = _point_dist(q, tdata, j, metric)
-                            if dj < kd[b, k - 1]:
-                                _insert(kd[b], ki[b], dj, j)
-                    radius = 0.0
-                    for b in range(m):
-                        radius = max(radius, kd[b, k - 1])
+                        _scan(q, tdata, start[node], end[node], seed_lo, seed_hi, kd[b],
+                              ki[b], metric)
+                    radius = _largest_kth(kd, m)
                     continue
                 a_ = left[node]
                 b_ = right[node]
