@@ -264,33 +264,33 @@ def bin_symbols(A, *, strategy="minmax", n_bins=30, bin_range=None, bin_width=No
     callers need not scan ``A`` first); ``name`` names the array in that message.
     """
     A = np.asarray(A, dtype=np.float64)
+    # shared equal-width edges with at most 256 of them take the fast kernel, which
+    # counts non-finite values itself; "minmax" finds them in its min/max pass; the
+    # other paths scan for them first
+    fast = strategy in ("fixed", "minmax") and n_bins + (convention == "histogram") <= 256
     minmax = None
-    if strategy == "width":
-        if not np.isfinite(A).all():
+    if strategy == "minmax":
+        lo, hi, n_bad = kb.minmax_nonfinite(A)
+        if n_bad:
             raise _nonfinite_error(name)
+        minmax = (float(lo), float(hi))
+    elif not fast and not np.isfinite(A).all():
+        raise _nonfinite_error(name)
+    if strategy == "width":
         edges = np.zeros((1, 2))
         mode, width, closed = kb.WIDTH, float(bin_width), True
         lo = np.floor(A.min(axis=0) / width)
         hi = np.floor(A.max(axis=0) / width)
         log_k = float(np.sum(np.log(hi - lo + 1.0)))
     else:
-        if strategy == "minmax":
-            lo, hi, n_bad = kb.minmax_nonfinite(A)
-            if n_bad:
-                raise _nonfinite_error(name)
-            minmax = (float(lo), float(hi))
-        elif strategy == "quantile" and not np.isfinite(A).all():
-            raise _nonfinite_error(name)
         edges, mode, width, closed, log_k = _edges(strategy, A, n_bins, bin_range,
                                                    convention, minmax)
-    if mode == kb.UNIFORM and edges.shape[0] == 1 and edges.shape[1] <= 256:
+    if fast:
         hashes, n_clipped, n_bad = kb.uniform_row_hashes(A, edges, closed)
+        if n_bad:
+            raise _nonfinite_error(name)
     else:
         hashes, n_clipped = kb.row_hashes(A, edges, mode, width, closed)
-        n_bad = 0 if minmax is not None or mode != kb.UNIFORM else (
-            A.size - np.isfinite(A).sum())
-    if n_bad:
-        raise _nonfinite_error(name)
     if n_clipped and out_of_range == "error":
         raise ValueError(
             f"{n_clipped} values lie outside bin_range={tuple(bin_range)} "

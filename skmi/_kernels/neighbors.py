@@ -259,6 +259,7 @@ _CHUNK = 256  # queries per task: scratch arrays are allocated once per chunk
 _LEAF_CHUNK = 32  # leaves per task in the leaf-batched k-NN
 _QBLOCK = 8  # brute force: queries sharing one sweep over the data
 _TILE = 8192  # brute force: samples per tile of that sweep
+_BLOCKS_PER_TASK = 16  # brute force: query blocks per task (scratch allocated once)
 
 
 @jit(inline="always")
@@ -750,30 +751,6 @@ def _accumulate_maxabs4x2(acc_a, acc_b, r0, r1, r2, r3, a0, a1, a2, a3, b0, b1, 
         acc_b[j] = np.fmax(acc_b[j], b)
 
 
-_SELECT_CHUNK = 64
-_BLOCKS_PER_TASK = 16  # brute force: query blocks per task (scratch allocated once)
-
-
-@jit
-def _select_k(values, kd, ki):
-    """Insert into the sorted ``kd``/``ki`` every ``values[j]`` below the current k-th
-    (ties keep the lower index). Chunks with nothing below it are skipped after a
-    vectorised count, so the scalar insertion loop runs on few chunks."""
-    n = values.shape[0]
-    k = kd.shape[0]
-    for j0 in range(0, n, _SELECT_CHUNK):
-        j1 = min(n, j0 + _SELECT_CHUNK)
-        thr = kd[k - 1]
-        below = 0
-        for j in range(j0, j1):
-            below += values[j] < thr
-        if below == 0:
-            continue
-        for j in range(j0, j1):
-            if values[j] < kd[k - 1]:
-                _insert(kd, ki, values[j], j)
-
-
 @jit(parallel=True)
 def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
     """Fused brute-force k-NN in a product space and neighbour counts in subspaces.
@@ -868,7 +845,9 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
                 joint[i] = np.inf
                 kd[:] = np.inf
                 ki[:] = -1
-                _select_k(joint, kd, ki)
+                for j in range(n):
+                    if joint[j] < kd[k - 1]:
+                        _insert(kd, ki, joint[j], j)
                 e = kd[k - 1]
                 eps[i] = e
                 for g in range(n_groups):
