@@ -15,18 +15,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._kernels import neighbors as nb
+from ._kernels import strips
 from ._kernels._jit import num_threads
+from ._kernels.scaling import standardize_columns
 from ._validation import Data, check_same_n, check_x, check_xy
 from .base import EntropyEstimator, MutualInfoEstimator
 
 __all__ = ["KSG", "MixedKSG", "KLEntropy"]
 
-#: ``algorithm="auto"`` uses the KD-tree when the joint dimension is at most
-#: ``TREE_MAX_DIM`` and the sample count at least ``TREE_MIN_SAMPLES[dim]``; otherwise
-#: the blocked brute-force kernel, whose cost grows as n^2 * dim but with a small
-#: constant. The thresholds are the crossovers measured on a 2-core machine
-#: (``benchmarks/knn_crossover.py``): e.g. at n = 10,000 brute force wins from
-#: joint dimension 8 on, at n = 50,000 from about 12 on.
+#: ``algorithm="auto"`` uses the tree path (sorted strips in 2-D, else the KD-tree)
+#: when the joint dimension is at most ``TREE_MAX_DIM`` and the sample count at least
+#: ``TREE_MIN_SAMPLES[dim]``; otherwise the blocked brute-force kernel, whose cost
+#: grows as n^2 * dim but with a small constant. The thresholds are the crossovers
+#: measured on a 2-core machine (``benchmarks/knn_crossover.py``): e.g. at
+#: n = 10,000 brute force wins from joint dimension 8 on, at n = 50,000 from about 12.
 TREE_MAX_DIM = 12
 TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 2_000, 5: 2_000, 6: 8_000, 7: 8_000,
                     8: 25_000, 9: 100_000, 10: 100_000, 11: 100_000, 12: 100_000}
@@ -59,23 +61,67 @@ def _prepare(A: np.ndarray, *, standardize: bool, noise: float, rng) -> np.ndarr
     deviation (no centring), then add ``noise * max(1, mean|a|) * N(0, 1)`` per column.
     Always returns a new array.
     """
-    A = np.array(A, dtype=np.float64, copy=True)
+    A = np.array(A, dtype=np.float64, copy=True, order="C")
     if standardize:
-        std = np.nanstd(A, axis=0)
-        std[std < 10 * np.finfo(np.float64).eps] = 1.0
-        A /= std
+        mean_abs = standardize_columns(A)
     if noise:
-        scale = np.maximum(1.0, np.mean(np.abs(A), axis=0))
+        if not standardize:
+            mean_abs = np.mean(np.abs(A), axis=0)
+        scale = np.maximum(1.0, mean_abs)
         A += noise * scale * rng.standard_normal(size=A.shape)
     return A
 
 
-def _knn(A: np.ndarray, k: int, algorithm: str, metric: int = nb.CHEBYSHEV):
-    """Distances and indices of the k nearest other rows of ``A``."""
-    if _use_tree(algorithm, A.shape[1], A.shape[0]):
-        tree = nb.build_kdtree(A, _knn_leaf_size(A.shape[1]))
-        return nb.kdtree_knn(tree, k, metric)
-    return nb.brute_knn(np.ascontiguousarray(A.T), k, metric)
+def _knn(A: np.ndarray, k: int, algorithm: str, metric: int = nb.CHEBYSHEV,
+         orders: np.ndarray | None = None, with_index: bool = True):
+    """Distances and indices of the k nearest other rows of ``A``.
+
+    The tree path is the sorted-strip search for two columns (unless both columns are
+    heavily tied) and the KD-tree otherwise. ``orders``: the argsort of each column
+    (``(d, n)``), when already known. ``with_index=False`` allows (not forces) an empty
+    index array, which the strip search then skips.
+    """
+    n, dim = A.shape
+    if not _use_tree(algorithm, dim, n):
+        return nb.brute_knn(np.ascontiguousarray(A.T), k, metric)
+    if orders is None:
+        orders = nb.column_orders(A)
+    if dim == 2:
+        found = _strips_knn(A, k, metric, orders, with_index)
+        if found is not None:
+            return found
+    tree = nb.build_kdtree(A, _knn_leaf_size(dim), orders)
+    return nb.kdtree_knn(tree, k, metric)
+
+
+#: Largest mean length of the runs of tied values a sample of either column may sit in
+#: for the sorted-strip search; longer runs (a rounded column, a ReLU-like atom at 0)
+#: made it slower than the KD-tree (N = 1e5: 75-170 ms against 40-100 ms), while exact
+#: duplicate rows (mean run 2) did not.
+STRIPS_MAX_TIE_RUN = 4
+
+
+def _build_strips(A: np.ndarray, k: int, orders: np.ndarray):
+    """Sorted strips (:mod:`skmi._kernels.strips`) over the two-column ``A``, or None
+    when either column has long runs of ties (``STRIPS_MAX_TIE_RUN``). Returns
+    ``(strips or None, strip size, scratch block)``."""
+    n = A.shape[0]
+    m = strips.strip_size(n, k)
+    work = strips.workspace(n)
+    built = strips.build_strips(A, orders, m, work)
+    if built[5].max() > STRIPS_MAX_TIE_RUN * n:
+        return None, m, work
+    return built, m, work
+
+
+def _strips_knn(A: np.ndarray, k: int, metric: int, orders: np.ndarray,
+                with_index: bool):
+    """k-NN of the two-column ``A`` by sorted strips; None when both columns are
+    heavily tied (the caller takes the KD-tree)."""
+    built, m, _ = _build_strips(A, k, orders)
+    if built is None:
+        return None
+    return strips.strips_knn(built, m, k, metric, with_index)
 
 
 def _count(A: np.ndarray, thresholds: np.ndarray, algorithm: str,
@@ -100,9 +146,10 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
     """k-NN in the product space of ``blocks`` and counts in the ``subsets``.
 
     Returns ``(eps, eps_g, counts, n_ties)`` as :func:`nb.brute_knn_counts` does, by the
-    fused brute-force kernel or by a KD-tree on the joint space plus one count query per
-    subspace (sorted arrays for 1-D subspaces). On the tree path ``eps_g`` is computed
-    only for ``RULE_MARGINAL`` (empty otherwise).
+    fused brute-force kernel or by a space-partitioning search in the joint space plus
+    one count query per subspace (sorted arrays for 1-D subspaces). Two 1-D blocks
+    under ``RULE_JOINT`` (KSG-1 of scalars) take one fused strip pass instead. On the
+    tree path ``eps_g`` is computed only for ``RULE_MARGINAL`` (empty otherwise).
     """
     joint = np.hstack(blocks)
     n, dim = joint.shape
@@ -113,10 +160,19 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
             np.ascontiguousarray(joint.T), groups.astype(np.int64), len(blocks), k,
             subsets, rule,
         )
-    # one argsort per column serves the joint tree and every marginal count
+    # one argsort per column serves the joint search and every marginal count
     orders = nb.column_orders(joint)
-    tree = nb.build_kdtree(joint, _knn_leaf_size(dim), orders)
-    dist, ind = nb.kdtree_knn(tree, k, nb.CHEBYSHEV)
+    if dim == 2 and len(blocks) == 2 and rule == nb.RULE_JOINT:
+        # KSG-1 of two 1-D variables: search and both counts in one strip pass
+        built, m, work = _build_strips(joint, k, orders)
+        if built is not None:
+            eps, nx, ny = strips.strips_ksg_counts(built, orders, m, k, work)
+            per_block = (nx, ny)
+            counts = np.stack([per_block[int(np.argmax(mask))] for mask in subsets],
+                              axis=1)
+            return eps, np.empty((n, 0)), counts, np.zeros(n, np.int64)
+    dist, ind = _knn(joint, k, algorithm, nb.CHEBYSHEV, orders,
+                     with_index=rule == nb.RULE_MARGINAL)
     eps = dist[:, -1].copy()
     if rule == nb.RULE_MARGINAL:
         eps_g = np.stack(
@@ -126,6 +182,7 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
         eps_g = np.empty((n, 0))
     n_ties = np.zeros(n, np.int64)
     if rule == nb.RULE_MIXED and np.any(eps == 0):
+        tree = nb.build_kdtree(joint, _COUNT_LEAF_SIZE, orders)
         n_ties = nb.kdtree_self_count(tree, np.full(n, _TINY), nb.CHEBYSHEV)
     counts = np.empty((n, len(subsets)), np.int64)
     bounds = np.cumsum([0] + [b.shape[1] for b in blocks])
@@ -189,7 +246,7 @@ def _ross(X, codes, k: int, algorithm: str) -> float:
     for label in np.flatnonzero(np.bincount(codes) > 1):
         idx = np.flatnonzero(codes == label)
         kk = min(k, idx.size - 1)
-        radius[idx] = _knn(X[idx], kk, algorithm)[0][:, -1]
+        radius[idx] = _knn(X[idx], kk, algorithm, with_index=False)[0][:, -1]
         k_all[idx] = kk
     keep = label_counts > 1
     if not np.any(keep):
@@ -239,7 +296,7 @@ def _kl_entropy(X, k: int, metric: str, algorithm: str) -> float:
     """Kozachenko-Leonenko differential entropy in nats."""
     n, d = X.shape
     code = nb.CHEBYSHEV if metric == "chebyshev" else nb.EUCLIDEAN
-    r = _knn(X, k, algorithm, code)[0][:, -1]
+    r = _knn(X, k, algorithm, code, with_index=False)[0][:, -1]
     if np.any(r == 0):
         raise ValueError(
             f"{int(np.sum(r == 0))} samples have their k={k} nearest neighbours at "
@@ -292,10 +349,14 @@ class KSG(MutualInfoEstimator):
     noise : float, default=1e-10
         Relative size of the tie-breaking noise; 0 disables it.
     algorithm : {"auto", "tree", "brute"}, default="auto"
-        Neighbour search: a KD-tree or the blocked brute-force kernel. ``"auto"`` picks
-        the tree for low joint dimension and many samples (up to dimension 3 from 512
-        samples, 4-5 from 2,000, 6-7 from 8,000, 8 from 25,000, 9-12 from 100,000; see
-        ``skmi.knn.TREE_MIN_SAMPLES``), brute force otherwise.
+        Neighbour search: a space-partitioning search or the blocked brute-force
+        kernel. ``"auto"`` picks the former for low joint dimension and many samples
+        (up to dimension 3 from 512 samples, 4-5 from 2,000, 6-7 from 8,000, 8 from
+        25,000, 9-12 from 100,000; see ``skmi.knn.TREE_MIN_SAMPLES``), brute force
+        otherwise. ``"tree"`` is sorted strips in a 2-D joint space (x-rank strips
+        kept sorted by y; a KD-tree instead when a column has long runs of ties, see
+        ``skmi.knn.STRIPS_MAX_TIE_RUN``) and a KD-tree above. Every path finds the
+        same neighbours and counts, so the estimate does not depend on it.
     clip : bool, default=False
         Return ``max(0, estimate)`` instead of the raw (possibly negative) value.
     random_state : int, RandomState instance or None, default=None
@@ -451,6 +512,7 @@ class MixedKSG(MutualInfoEstimator):
         Divide each column by its standard deviation before the max-norm (does not
         move atoms).
     algorithm : {"auto", "tree", "brute"}, default="auto"
+        Neighbour search, as in :class:`KSG`.
     clip : bool, default=False
         Return ``max(0, estimate)``.
     n_jobs : int or None, default=None
@@ -518,6 +580,7 @@ class KLEntropy(EntropyEstimator):
     k : int, default=3
     metric : {"chebyshev", "euclidean"}, default="chebyshev"
     algorithm : {"auto", "tree", "brute"}, default="auto"
+        Neighbour search, as in :class:`KSG`.
     n_jobs : int or None, default=None
         Threads for the Numba kernels.
 

@@ -13,6 +13,8 @@ Paths
 - Blocked brute force (:func:`brute_knn_counts`), ``prange`` over query rows, the data
   held column-major so the inner loop over samples vectorises; for high dimension.
 - Sorted arrays and binary search (:func:`sorted_counts`) for 1-D marginals.
+
+Two-dimensional k-NN has its own structure, sorted strips (:mod:`.strips`).
 """
 
 import numba
@@ -346,7 +348,7 @@ def _kdtree_knn_points(tree, k, metric):
             while top > 0:
                 top -= 1
                 node = stack[top]
-                if _box_min_dist(q, lo, hi, node, metric) > kd[k - 1]:
+                if _box_min_dist(q, lo, hi, node, metric) >= kd[k - 1]:
                     continue
                 if left[node] < 0:
                     for j in range(start[node], end[node]):
@@ -422,14 +424,14 @@ def _kdtree_knn_leaves(tree, k, metric):
             while top > 0:
                 top -= 1
                 node = stack[top]
-                if _box_box_min_dist(lo, hi, leaf, node, metric) > radius:
+                if _box_box_min_dist(lo, hi, leaf, node, metric) >= radius:
                     continue
                 if left[node] < 0:
                     if node == leaf:
                         continue  # fully covered by the seeds
                     for b in range(m):
                         q = tdata[s0 + b]
-                        if _box_min_dist(q, lo, hi, node, metric) > kd[b, k - 1]:
+                        if _box_min_dist(q, lo, hi, node, metric) >= kd[b, k - 1]:
                             continue
                         _scan(q, tdata, start[node], end[node], seed_lo, seed_hi, kd[b],
                               ki[b], metric)
@@ -638,6 +640,60 @@ def _run_end_from(s, r, xi, thr, g, direction):
     return out
 
 
+@jit
+def bucket_table(s, first):
+    """Guide table for searches in the sorted array ``s``: ``(lo, scale, first)``,
+    where ``first[b]`` (filled in, ``n + 1`` entries) is the first rank whose value
+    lies in equal-width bucket ``b`` or above, of ``n`` buckets spanning
+    ``s[0] .. s[-1]``."""
+    n = s.shape[0]
+    lo = s[0]
+    span = s[n - 1] - lo
+    scale = n / span if span > 0.0 else 0.0
+    b = 0
+    for r in range(n):
+        br = min(np.int64((s[r] - lo) * scale), n - 1)
+        while b <= br:
+            first[b] = r
+            b += 1
+    while b <= n:
+        first[b] = n
+        b += 1
+    return lo, scale, first
+
+
+@jit(inline="always")
+def run_count(s, table, r, thr):
+    """Count ``j != r`` with ``|s[j] - s[r]| < thr`` in the sorted ``s``, galloping
+    from the guesses of ``table`` (:func:`bucket_table`)."""
+    if not thr > 0.0:
+        return 0
+    lo, scale, first = table
+    n = s.shape[0]
+    xi = s[r]
+    # guesses of the run's ends (any value is correct; NaN from inf * 0 is not
+    # an index, so it falls back to the neighbours of r)
+    f = (xi + thr - lo) * scale
+    if f >= n:
+        g_hi = n
+    elif f >= 0.0:
+        g_hi = first[np.int64(f)]
+    else:
+        g_hi = r + 1
+    f = (xi - thr - lo) * scale
+    if f < 0.0:
+        g_lo = -1
+    elif f < n:
+        g_lo = first[np.int64(f)] - 1
+    elif f >= n:
+        g_lo = n - 1
+    else:
+        g_lo = r - 1
+    hi = _run_end_from(s, r, xi, thr, g_hi, 1)
+    lo_end = _run_end_from(s, r, xi, thr, g_lo, -1)
+    return hi - lo_end - 2  # open interval (lo_end, hi) minus the point itself
+
+
 @jit(parallel=True)
 def sorted_counts(x, thresholds, order):
     """For 1-D ``x``: count ``j != i`` with ``|x_j - x_i| < thresholds[i]``.
@@ -653,50 +709,12 @@ def sorted_counts(x, thresholds, order):
     s = np.empty(n)
     for r in range(n):
         s[r] = x[order[r]]
-    lo = s[0]
-    span = s[n - 1] - lo
-    n_buckets = n
-    scale = n_buckets / span if span > 0.0 else 0.0
-    first = np.empty(n_buckets + 1, np.int64)  # first rank whose bucket is >= b
-    b = 0
-    for r in range(n):
-        br = min(np.int64((s[r] - lo) * scale), n_buckets - 1)
-        while b <= br:
-            first[b] = r
-            b += 1
-    while b <= n_buckets:
-        first[b] = n
-        b += 1
+    table = bucket_table(s, np.empty(n + 1, np.int64))
     counts = np.empty(n, np.int64)
     for q in prange(n):
         r = np.int64(q)  # prange's index is unsigned: keep the gallop's arithmetic signed
         i = order[r]
-        thr = thresholds[i]
-        if not thr > 0.0:
-            counts[i] = 0
-            continue
-        xi = s[r]
-        # guesses of the run's ends (any value is correct; NaN from inf * 0 is not
-        # an index, so it falls back to the neighbours of r)
-        f = (xi + thr - lo) * scale
-        if f >= n_buckets:
-            g_hi = n
-        elif f >= 0.0:
-            g_hi = first[np.int64(f)]
-        else:
-            g_hi = r + 1
-        f = (xi - thr - lo) * scale
-        if f < 0.0:
-            g_lo = -1
-        elif f < n_buckets:
-            g_lo = first[np.int64(f)] - 1
-        elif f >= n_buckets:
-            g_lo = n - 1
-        else:
-            g_lo = r - 1
-        hi = _run_end_from(s, r, xi, thr, g_hi, 1)
-        lo_end = _run_end_from(s, r, xi, thr, g_lo, -1)
-        counts[i] = hi - lo_end - 2  # open interval (lo_end, hi) minus the point itself
+        counts[i] = run_count(s, table, r, thresholds[i])
     return counts
 
 
