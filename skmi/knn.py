@@ -156,9 +156,11 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
     subsets = np.asarray(subsets, dtype=bool)
     if not _use_tree(algorithm, dim, n):
         groups = np.concatenate([np.full(b.shape[1], g) for g, b in enumerate(blocks)])
+        joint_t = np.ascontiguousarray(joint.T)
+        # distance sweeps in float32 with exact float64 decisions near every threshold
+        screen, delta = nb.screening_copy(joint_t)
         return nb.brute_knn_counts(
-            np.ascontiguousarray(joint.T), groups.astype(np.int64), len(blocks), k,
-            subsets, rule,
+            joint_t, screen, delta, groups.astype(np.int64), len(blocks), k, subsets, rule,
         )
     # one argsort per column serves the joint search and every marginal count
     orders = nb.column_orders(joint)

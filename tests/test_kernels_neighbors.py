@@ -140,9 +140,20 @@ def test_counts_with_foreign_queries():
     np.testing.assert_array_equal(got, expected)
 
 
+def _fused(joint, groups, n_groups, k, subsets, rule, screen):
+    """brute_knn_counts with float32 sweeps (``screen``) or float64 ones."""
+    if screen:
+        data_s, delta = nb.screening_copy(joint)
+        assert data_s.dtype == np.float32 and delta > 0
+    else:
+        data_s, delta = joint, 0.0
+    return nb.brute_knn_counts(joint, data_s, delta, groups, n_groups, k, subsets, rule)
+
+
+@pytest.mark.parametrize("screen", [False, True])
 @pytest.mark.parametrize("rule", [nb.RULE_JOINT, nb.RULE_MARGINAL, nb.RULE_MIXED])
 @pytest.mark.parametrize("name", sorted(DATA))
-def test_fused_brute_kernel_matches_reference(rule, name):
+def test_fused_brute_kernel_matches_reference(rule, name, screen):
     data = DATA[name]
     blocks = [data[:, :2], data[:, 2:]]
     if name == "continuous":  # three groups, as for conditional MI
@@ -152,24 +163,50 @@ def test_fused_brute_kernel_matches_reference(rule, name):
     )
     joint = _readonly(np.ascontiguousarray(np.hstack(blocks).T))
     groups = np.concatenate([np.full(b.shape[1], g) for g, b in enumerate(blocks)])
-    got = nb.brute_knn_counts(joint, groups, len(blocks), 5, subsets, rule)
+    got = _fused(joint, groups, len(blocks), 5, subsets, rule, screen)
     expected = ref.knn_counts(blocks, 5, rule, subsets)
     # among tied neighbours both keep the lowest indices, so even eps_g agrees
     for g, e in zip(got, expected):  # eps, eps_g, counts, n_ties
         np.testing.assert_array_equal(g, e)
 
 
+@pytest.mark.parametrize("screen", [False, True])
 @pytest.mark.parametrize("rule", [nb.RULE_JOINT, nb.RULE_MARGINAL])
-def test_fused_brute_kernel_wide_groups(rule):
+def test_fused_brute_kernel_wide_groups(rule, screen):
     # groups of 9 and 6 columns exercise the four-columns-at-once sweep and its rest
     rng = np.random.default_rng(5)
     blocks = [np.round(rng.standard_normal((200, 9)), 1), rng.standard_normal((200, 6))]
     subsets = np.array([[True, False], [False, True]])
     joint = _readonly(np.ascontiguousarray(np.hstack(blocks).T))
     groups = np.repeat([0, 1], [9, 6])
-    got = nb.brute_knn_counts(joint, groups, 2, 3, subsets, rule)
+    got = _fused(joint, groups, 2, 3, subsets, rule, screen)
     for g, e in zip(got, ref.knn_counts(blocks, 3, rule, subsets)):
         np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("rule", [nb.RULE_JOINT, nb.RULE_MARGINAL, nb.RULE_MIXED])
+def test_float32_sweeps_stay_exact_where_float32_cannot_tell_values_apart(rule):
+    # values 1 + j * 2**-40: distinct in float64, all 1.0 in float32, so every sweep
+    # distance is 0 and each decision must come from the exact float64 recomputation
+    rng = np.random.default_rng(9)
+    blocks = [1.0 + rng.integers(0, 50, (150, 4)) * 2.0**-40,
+              1.0 + rng.integers(0, 50, (150, 5)) * 2.0**-40]
+    subsets = np.array([[True, False], [False, True], [True, True]])
+    joint = _readonly(np.ascontiguousarray(np.hstack(blocks).T))
+    groups = np.repeat([0, 1], [4, 5])
+    data_s, delta = nb.screening_copy(joint)
+    assert np.all(data_s == 1.0) and delta > 0
+    got = nb.brute_knn_counts(joint, data_s, delta, groups, 2, 3, subsets, rule)
+    for g, e in zip(got, ref.knn_counts(blocks, 3, rule, subsets)):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_screening_copy_keeps_float64_for_values_beyond_float32():
+    joint = np.array([[1e200, -3.0, 2.0], [0.5, 1.0, -1.0]])
+    data_s, delta = nb.screening_copy(joint)
+    assert data_s is joint and delta == 0.0
+    data_s, delta = nb.screening_copy(joint[1:])
+    assert data_s.dtype == np.float32 and delta == pytest.approx(5 * 2.0**-24, rel=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(DATA))

@@ -11,7 +11,10 @@ Paths
 -----
 - A KD-tree (:func:`build_kdtree`) with tight bounding boxes, for low dimension.
 - Blocked brute force (:func:`brute_knn_counts`), ``prange`` over query rows, the data
-  held column-major so the inner loop over samples vectorises; for high dimension.
+  held column-major so the inner loop over samples vectorises; for high dimension. Its
+  distance sweeps run on a float32 copy (twice the lanes per instruction), and every
+  decision within rounding reach of a threshold is taken on the exact float64
+  distance (:func:`screening_copy`), so results stay those of float64.
 - Sorted arrays and binary search (:func:`sorted_counts`) for 1-D marginals.
 
 Two-dimensional k-NN has its own structure, sorted strips (:mod:`.strips`).
@@ -727,17 +730,6 @@ _TINY_DIST = np.nextafter(0.0, 1.0)  # "d <= 0" is "d < _TINY_DIST"
 
 
 @jit
-def _count_below(values, thr, skip):
-    """Number of ``values[j] < thr`` for ``j != skip`` (vectorisable loop)."""
-    cnt = 0
-    for j in range(values.shape[0]):
-        cnt += values[j] < thr
-    if 0 <= skip < values.shape[0] and values[skip] < thr:
-        cnt -= 1
-    return cnt
-
-
-@jit
 def _accumulate_maxabs(acc, row, qc):
     # np.fmax (not max) so LLVM vectorises the loop; the data are finite
     for j in range(acc.shape[0]):
@@ -769,13 +761,65 @@ def _accumulate_maxabs4x2(acc_a, acc_b, r0, r1, r2, r3, a0, a1, a2, a3, b0, b1, 
         acc_b[j] = np.fmax(acc_b[j], b)
 
 
+@jit(inline="always")
+def _exact_maxabs(data_t, group_of_col, groups, i, j):
+    """Exact max-norm distance of samples ``i`` and ``j`` over the columns of the
+    groups flagged in ``groups`` (the same arithmetic as the vectorised sweeps)."""
+    acc = 0.0
+    for c in range(data_t.shape[0]):
+        if groups[group_of_col[c]]:
+            acc = np.fmax(acc, np.abs(data_t[c, j] - data_t[c, i]))
+    return acc
+
+
+@jit(inline="always")
+def _screened_count(values, thr, delta, lim, skip, data_t, group_of_col, groups, i):
+    """Number of ``j != skip`` whose exact distance (over ``groups``) is below
+    ``thr >= 0``, from sweep distances ``values`` within ``delta`` of the exact ones.
+
+    Below ``thr - delta`` counts, at or above ``thr + delta`` does not, and the few in
+    between are recomputed exactly. Both limits are widened by ``thr * 2**-22`` (more
+    than float32 rounding moves them) and stored in ``lim``, of the dtype of
+    ``values``, so the counting loops compare in that dtype and vectorise. With
+    ``delta = 0`` the limits are ``thr`` itself and nothing is recomputed.
+    """
+    widen = delta + thr * 2.0**-22 if delta > 0.0 else 0.0
+    lim[0] = thr - widen
+    lim[1] = thr + widen
+    lo = lim[0]
+    hi = lim[1]
+    cnt = 0
+    cnt_hi = 0
+    for j in range(values.shape[0]):
+        cnt += values[j] < lo
+        cnt_hi += values[j] < hi
+    if 0 <= skip < values.shape[0]:
+        if values[skip] < lo:
+            cnt -= 1
+            cnt_hi -= 1
+        elif values[skip] < hi:
+            cnt_hi -= 1
+    if cnt_hi > cnt:  # some samples lie within the limits: decide them exactly
+        for j in range(values.shape[0]):
+            v = values[j]
+            if v >= lo and v < hi and j != skip:
+                if _exact_maxabs(data_t, group_of_col, groups, i, j) < thr:
+                    cnt += 1
+    return cnt
+
+
 @jit(parallel=True)
-def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
+def brute_knn_counts(data_t, data_s, delta, group_of_col, n_groups, k, subsets, rule):
     """Fused brute-force k-NN in a product space and neighbour counts in subspaces.
 
     Parameters
     ----------
     data_t : (D, n) float64, the samples column-major (columns of all groups).
+    data_s : (D, n) float32 or float64, the samples the distance sweeps run on: a
+        float32 copy of ``data_t`` (twice the numbers per vector instruction), or
+        ``data_t`` itself.
+    delta : float, a bound on |sweep distance - exact distance| (0 when ``data_s`` is
+        ``data_t``; for a float32 copy see :func:`screening_copy`).
     group_of_col : (D,) int64, the group (variable) each column belongs to.
     n_groups : int
     k : int
@@ -789,8 +833,11 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
     counts : (n, m) counts of other points in each subspace under ``rule``.
     n_ties : (n,) number of other points at joint distance 0.
 
-    Each query row computes its per-group distances to all samples once (vectorised
-    over samples), then selects the k nearest and counts from those buffers.
+    Each query row computes its per-group sweep distances to all samples once
+    (vectorised over samples). The results are exact whatever ``data_s`` is: the k
+    nearest are chosen among the samples whose sweep distance is within ``2 delta``
+    of the k-th smallest, from exact float64 distances, and a count recomputes
+    exactly the samples whose sweep distance lies within ``delta`` of its threshold.
     """
     dim, n = data_t.shape
     m_sub = subsets.shape[0]
@@ -798,16 +845,20 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
     eps_g = np.empty((n, n_groups))
     counts = np.zeros((n, m_sub), np.int64)
     n_ties = np.zeros(n, np.int64)
+    all_groups = np.ones(n_groups, np.bool_)
     n_blocks = (n + _QBLOCK - 1) // _QBLOCK
     n_tasks = (n_blocks + _BLOCKS_PER_TASK - 1) // _BLOCKS_PER_TASK
     for task in prange(n_tasks):
         # scratch allocated once per task: a fresh (8, groups, n) buffer per block
         # would be a large allocation (page faults and zeroing) every 8 queries
-        dgb_all = np.empty((_QBLOCK, n_groups, n))
-        joint = np.empty(n)
-        sub = np.empty(n)
+        dgb_all = np.empty((_QBLOCK, n_groups, n), data_s.dtype)
+        joint = np.empty(n, data_s.dtype)
+        sub = np.empty(n, data_s.dtype)
         kd = np.empty(k)
+        kds = np.empty(k, data_s.dtype)
         ki = np.empty(k, np.int64)
+        lim = np.empty(2, data_s.dtype)
+        one_group = np.zeros(n_groups, np.bool_)
         for block in range(task * _BLOCKS_PER_TASK,
                            min(n_blocks, (task + 1) * _BLOCKS_PER_TASK)):
             i0 = block * _QBLOCK
@@ -825,32 +876,32 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
                     if c + 3 < dim and group_of_col[c + 3] == g:
                         # four columns of one group per sweep (a quarter of the
                         # accumulator's loads and stores), two queries at a time
-                        r0 = data_t[c, t0:t1]
-                        r1 = data_t[c + 1, t0:t1]
-                        r2 = data_t[c + 2, t0:t1]
-                        r3 = data_t[c + 3, t0:t1]
+                        r0 = data_s[c, t0:t1]
+                        r1 = data_s[c + 1, t0:t1]
+                        r2 = data_s[c + 2, t0:t1]
+                        r3 = data_s[c + 3, t0:t1]
                         b = 0
                         while b + 1 < nq:
                             i = i0 + b
                             _accumulate_maxabs4x2(
                                 dgb[b, g, t0:t1], dgb[b + 1, g, t0:t1], r0, r1, r2, r3,
-                                data_t[c, i], data_t[c + 1, i], data_t[c + 2, i],
-                                data_t[c + 3, i], data_t[c, i + 1], data_t[c + 1, i + 1],
-                                data_t[c + 2, i + 1], data_t[c + 3, i + 1],
+                                data_s[c, i], data_s[c + 1, i], data_s[c + 2, i],
+                                data_s[c + 3, i], data_s[c, i + 1], data_s[c + 1, i + 1],
+                                data_s[c + 2, i + 1], data_s[c + 3, i + 1],
                             )
                             b += 2
                         if b < nq:
                             i = i0 + b
                             _accumulate_maxabs4(
                                 dgb[b, g, t0:t1], r0, r1, r2, r3,
-                                data_t[c, i], data_t[c + 1, i], data_t[c + 2, i],
-                                data_t[c + 3, i],
+                                data_s[c, i], data_s[c + 1, i], data_s[c + 2, i],
+                                data_s[c + 3, i],
                             )
                         c += 4
                     else:
-                        row = data_t[c, t0:t1]
+                        row = data_s[c, t0:t1]
                         for b in range(nq):
-                            _accumulate_maxabs(dgb[b, g, t0:t1], row, data_t[c, i0 + b])
+                            _accumulate_maxabs(dgb[b, g, t0:t1], row, data_s[c, i0 + b])
                         c += 1
             for b in range(nq):
                 i = i0 + b
@@ -859,19 +910,40 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
                 for g in range(1, n_groups):
                     for j in range(n):
                         joint[j] = np.fmax(joint[j], dg[g, j])
-                n_ties[i] = _count_below(joint, _TINY_DIST, i)
+                n_ties[i] = _screened_count(joint, _TINY_DIST, delta, lim, i, data_t,
+                                            group_of_col, all_groups, i)
                 joint[i] = np.inf
+                # the k smallest sweep distances bound the exact k-th from above ...
+                kds[:] = np.inf
+                for j in range(n):
+                    if joint[j] < kds[k - 1]:
+                        _insert(kds, ki, joint[j], j)
+                # ... and the exact k nearest are among the samples within 2 delta
+                # of it (widened past float32 rounding; with delta 0 this is the
+                # plain scan over the k smallest and their ties)
+                bound = float(kds[k - 1])
+                if delta > 0.0:
+                    bound += 2.0 * delta + bound * 2.0**-22
+                lim[1] = bound
+                bound_s = lim[1]
                 kd[:] = np.inf
                 ki[:] = -1
                 for j in range(n):
-                    if joint[j] < kd[k - 1]:
-                        _insert(kd, ki, joint[j], j)
+                    if joint[j] <= bound_s:
+                        dj = joint[j] if delta == 0.0 else _exact_maxabs(
+                            data_t, group_of_col, all_groups, i, j)
+                        if dj < kd[k - 1]:
+                            _insert(kd, ki, dj, j)
                 e = kd[k - 1]
                 eps[i] = e
                 for g in range(n_groups):
+                    one_group[:] = False
+                    one_group[g] = True
                     mx = 0.0
                     for m in range(k):
-                        mx = max(mx, dg[g, ki[m]])
+                        dgm = dg[g, ki[m]] if delta == 0.0 else _exact_maxabs(
+                            data_t, group_of_col, one_group, i, ki[m])
+                        mx = max(mx, dgm)
                     eps_g[i, g] = mx
                 for s in range(m_sub):
                     if rule == RULE_JOINT:
@@ -892,15 +964,33 @@ def brute_knn_counts(data_t, group_of_col, n_groups, k, subsets, rule):
                             if first < 0:
                                 first = g
                     if n_in == 1:
-                        counts[i, s] = _count_below(dg[first], thr, i)
+                        values = dg[first]
                     else:
                         sub[:] = 0.0
                         for g in range(n_groups):
                             if subsets[s, g]:
                                 for j in range(n):
                                     sub[j] = np.fmax(sub[j], dg[g, j])
-                        counts[i, s] = _count_below(sub, thr, i)
+                        values = sub
+                    counts[i, s] = _screened_count(values, thr, delta, lim, i, data_t,
+                                                   group_of_col, subsets[s], i)
     return eps, eps_g, counts, n_ties
+
+
+def screening_copy(data_t):
+    """``(data_s, delta)`` for :func:`brute_knn_counts`: a float32 copy of the
+    float64 ``data_t`` and a bound on how far its max-norm distances can be from the
+    exact ones, or ``(data_t, 0.0)`` when the values are too large for float32.
+
+    Rounding to float32 moves each value by at most ``u |a|`` (``u = 2**-24``), the
+    float32 difference adds ``u`` of its size, the float64 one ``2**-53``: a distance
+    moves by at most ``(2.0001 u + 2**-53) (|a| + |b|)``, below ``delta = 5 u M`` for
+    ``M = max |value|``; a tiny absolute term covers float32's subnormal range.
+    """
+    big = float(np.max(np.abs(data_t))) if data_t.size else 0.0
+    if not big < 1e30:
+        return data_t, 0.0
+    return data_t.astype(np.float32), 5.0 * 2.0**-24 * big + 1e-43
 
 
 @jit(parallel=True)
