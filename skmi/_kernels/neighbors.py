@@ -761,7 +761,7 @@ def _accumulate_maxabs4x2(acc_a, acc_b, r0, r1, r2, r3, a0, a1, a2, a3, b0, b1, 
         acc_b[j] = np.fmax(acc_b[j], b)
 
 
-@jit(inline="always")
+@jit
 def _exact_maxabs(data_t, group_of_col, groups, i, j):
     """Exact max-norm distance of samples ``i`` and ``j`` over the columns of the
     groups flagged in ``groups`` (the same arithmetic as the vectorised sweeps)."""
@@ -772,7 +772,7 @@ def _exact_maxabs(data_t, group_of_col, groups, i, j):
     return acc
 
 
-@jit(inline="always")
+@jit
 def _screened_count(values, thr, delta, lim, skip, data_t, group_of_col, groups, i):
     """Number of ``j != skip`` whose exact distance (over ``groups``) is below
     ``thr >= 0``, from sweep distances ``values`` within ``delta`` of the exact ones.

@@ -24,7 +24,6 @@ from ._jit import jit
 from .neighbors import CHEBYSHEV, _insert, bucket_table, run_count
 
 _COUNT_CHUNK = 4096  # ranks per task in the count passes
-_BUILD_CHUNK = 16384  # y-ranks per task of the counting sort
 _REACH = 3  # strips t-3..t+3 are searched from a moving position, farther ones bisected
 
 
@@ -72,14 +71,13 @@ def _tie_load(s):
     return total + run * run
 
 
-@jit(parallel=True)
+@jit
 def build_strips(data, orders, m, work):
     """Strips of ``m`` ranks of x over the ``(n, 2)`` ``data`` (columns x, y).
 
     ``orders``: ``(2, n)``, the argsort of each column; ``work``: a scratch block of
     at least ``BUILD_WORDS * n`` int64 (:func:`workspace`), which the returned arrays
-    are views of. Returns ``(sx, sy, sid, xmin,
-    xmax, ties, xs, ys, sxr, syr)``:
+    are views of. Returns ``(sx, sy, sid, xmin, xmax, ties, xs, ys, sxr, syr)``:
 
     - ``sx, sy, sid``: the points' coordinates and row numbers, strip after strip and
       sorted by y within a strip (strip ``t`` holds slots ``t*m`` to ``(t+1)*m``);
@@ -87,47 +85,38 @@ def build_strips(data, orders, m, work):
     - ``ties``: :func:`_tie_load` of x and of y;
     - ``xs, ys``: x and y sorted; ``sxr, syr``: each slot's rank in them.
 
-    The points go to their slots by a counting sort over chunks of the y order: each
-    chunk first counts its points per strip, then writes them from its own offsets.
+    The points go to their slots by a counting sort along the y order, which writes
+    only their y-ranks (one stream per strip); the rest is gathered in slot order.
+    One thread: O(n), a few milliseconds at n = 1e5, where threads gained little and
+    each parallel loop costs about a second of compilation.
     """
     n = data.shape[0]
     n_strips = (n + m - 1) // m
     xrank = _ints(work, 0, n)
     xs = _floats(work, n, n)
     ys = _floats(work, 2 * n, n)
-    for r in prange(n):
+    for r in range(n):
         p = orders[0, r]
         xrank[p] = r
         xs[r] = data[p, 0]
         ys[r] = data[orders[1, r], 1]
     xmin = np.empty(n_strips)
     xmax = np.empty(n_strips)
+    fill = np.empty(n_strips, np.int64)
     for t in range(n_strips):
         xmin[t] = xs[t * m]
         xmax[t] = xs[min(n, (t + 1) * m) - 1]
-    n_chunks = (n + _BUILD_CHUNK - 1) // _BUILD_CHUNK
-    fill = np.zeros((n_chunks, n_strips), np.int64)
-    for c in prange(n_chunks):
-        for r in range(c * _BUILD_CHUNK, min(n, (c + 1) * _BUILD_CHUNK)):
-            fill[c, xrank[orders[1, r]] // m] += 1
-    for t in range(n_strips):  # counts -> first slot of each chunk in each strip
-        slot = t * m
-        for c in range(n_chunks):
-            cnt = fill[c, t]
-            fill[c, t] = slot
-            slot += cnt
+        fill[t] = t * m
     sx = _floats(work, 3 * n, n)
     sy = _floats(work, 4 * n, n)
     sid = _ints(work, 5 * n, n)
     sxr = _ints(work, 6 * n, n)
     syr = _ints(work, 7 * n, n)
-    for c in prange(n_chunks):  # scatter as little as possible: one stream per strip
-        for r in range(c * _BUILD_CHUNK, min(n, (c + 1) * _BUILD_CHUNK)):
-            t = xrank[orders[1, r]] // m
-            slot = fill[c, t]
-            fill[c, t] = slot + 1
-            syr[slot] = r
-    for a in prange(n):  # then gather in slot order
+    for r in range(n):
+        t = xrank[orders[1, r]] // m
+        syr[fill[t]] = r
+        fill[t] += 1
+    for a in range(n):
         r = syr[a]
         p = orders[1, r]
         xr = xrank[p]
