@@ -280,10 +280,11 @@ def make_methods(args) -> tuple[Method, list[Method]]:
 
 
 def warm_up(threads: int) -> float:
-    """Compile skmi's kernels: tree and brute, variants 1 and 2, 1-D and 2-D sides."""
+    """Compile skmi's kernels: tree and brute, variants 1 and 2, sides of 1, 2 and 3
+    columns (2-D strips, leaf-batched KD-tree up to 4-D, per-query KD-tree above)."""
     t0 = time.perf_counter()
     rs = np.random.RandomState(123)
-    for d in (1, 2):
+    for d in (1, 2, 3):
         X = rs.standard_normal((600, d))
         Y = X + rs.standard_normal((600, d))
         for algorithm in ("tree", "brute"):

@@ -32,7 +32,8 @@ __all__ = ["KSG", "MixedKSG", "KLEntropy"]
 TREE_MAX_DIM = 12
 TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 2_000, 5: 2_000, 6: 8_000, 7: 8_000,
                     8: 25_000, 9: 100_000, 10: 100_000, 11: 100_000, 12: 100_000}
-_COUNT_LEAF_SIZE = 32  # radius-count trees (measured faster; at most 62 for the masks)
+_COUNT_LEAF_SIZE = 56  # radius-count trees: with column-wise leaf scans, N = 1e5, 4-D:
+#                        1.4 s at 56 against 1.9 s at 32; at most 62 (one query mask)
 _TINY = np.nextafter(0.0, 1.0)  # "<= 0" is "< _TINY" for distances
 
 

@@ -218,6 +218,13 @@ def test_leaf_batched_self_counts_match_reference(name, leaf_size):
     tree = nb.build_kdtree(data, leaf_size)
     expected = ref.count_within(data, thr, self_index=np.arange(n))
     np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, nb.CHEBYSHEV), expected)
+    dist = ref.pairwise_euclidean(data)
+    np.fill_diagonal(dist, np.inf)
+    expected = (dist < thr[:, None]).sum(axis=1)
+    np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, nb.EUCLIDEAN), expected)
+    # a threshold of 0 counts nothing, not even the point itself
+    zero = _readonly(np.zeros(n))
+    assert not np.any(nb.kdtree_self_count(tree, zero, nb.CHEBYSHEV))
 
 
 def test_self_counts_with_a_leaf_larger_than_a_mask():

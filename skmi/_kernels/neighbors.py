@@ -517,6 +517,42 @@ def _leaves(left):
     return leaves
 
 
+@jit
+def _leaf_dists(tdata_t, tdata, j0, j1, p, metric, acc):
+    """Distances from tree point ``p`` to tree points ``j0 <= j < j1`` into
+    ``acc[:j1 - j0]``, accumulated a column at a time over the leaf (loops over
+    samples, which vectorise) with the arithmetic of :func:`_point_dist`."""
+    m = j1 - j0
+    for jj in range(m):
+        acc[jj] = 0.0
+    for c in range(tdata_t.shape[0]):
+        qc = tdata[p, c]
+        row = tdata_t[c]
+        if metric == CHEBYSHEV:
+            for jj in range(m):
+                acc[jj] = np.fmax(acc[jj], np.abs(row[j0 + jj] - qc))
+        else:
+            for jj in range(m):
+                g = row[j0 + jj] - qc
+                acc[jj] += g * g
+    if metric != CHEBYSHEV:
+        for jj in range(m):
+            acc[jj] = np.sqrt(acc[jj])
+
+
+@jit
+def _leaf_count(tdata_t, tdata, j0, j1, p, r, metric, acc):
+    """Tree points ``j0 <= j < j1`` other than ``p`` strictly closer than ``r`` to
+    point ``p`` (distances by :func:`_leaf_dists`)."""
+    _leaf_dists(tdata_t, tdata, j0, j1, p, metric, acc)
+    cnt = 0
+    for jj in range(j1 - j0):
+        cnt += acc[jj] < r
+    if j0 <= p < j1 and 0.0 < r:  # the point itself, at distance 0
+        cnt -= 1
+    return cnt
+
+
 @jit(parallel=True)
 def kdtree_self_count(tree, thresholds, metric):
     """For every point of the tree: other tree points strictly closer than its threshold.
@@ -532,11 +568,14 @@ def kdtree_self_count(tree, thresholds, metric):
     leaves = _leaves(left)
     counts = np.zeros(n, np.int64)
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
+    tdata_t = np.ascontiguousarray(tdata.T)  # column-major: leaf scans vectorise
+    max_leaf = 0
     # work items: (leaf, first point) in chunks of at most 62 queries (a leaf of
     # identical points can be larger than leaf_size)
     n_items = 0
     for li in range(leaves.shape[0]):
         n_items += (end[leaves[li]] - start[leaves[li]] + 61) // 62
+        max_leaf = max(max_leaf, end[leaves[li]] - start[leaves[li]])
     item_leaf = np.empty(n_items, np.int64)
     item_first = np.empty(n_items, np.int64)
     n_items = 0
@@ -557,6 +596,7 @@ def kdtree_self_count(tree, thresholds, metric):
             rmax = max(rmax, r[b])
         nodes = np.empty(depth * 2, np.int64)
         masks = np.empty(depth * 2, np.int64)
+        acc = np.empty(max_leaf)
         nodes[0] = 0
         masks[0] = (np.int64(1) << m) - 1
         top = 1
@@ -583,10 +623,8 @@ def kdtree_self_count(tree, thresholds, metric):
                         cnt[b] -= 1
                     continue
                 if is_leaf:
-                    q = tdata[p]
-                    for j in range(start[node], end[node]):
-                        if j != p and _point_dist(q, tdata, j, metric) < r[b]:
-                            cnt[b] += 1
+                    cnt[b] += _leaf_count(tdata_t, tdata, start[node], end[node], p, r[b],
+                                          metric, acc)
                 else:
                     keep |= bit
             if keep != 0:
