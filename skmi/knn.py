@@ -77,8 +77,8 @@ def _knn(A: np.ndarray, k: int, algorithm: str, metric: int = nb.CHEBYSHEV,
          orders: np.ndarray | None = None, with_index: bool = True):
     """Distances and indices of the k nearest other rows of ``A``.
 
-    The tree path is the sorted-strip search for two columns (unless both columns are
-    heavily tied) and the KD-tree otherwise. ``orders``: the argsort of each column
+    The tree path is the sorted-strip search for two columns (unless a column has long
+    runs of ties) and the KD-tree otherwise. ``orders``: the argsort of each column
     (``(d, n)``), when already known. ``with_index=False`` allows (not forces) an empty
     index array, which the strip search then skips.
     """
@@ -117,8 +117,8 @@ def _build_strips(A: np.ndarray, k: int, orders: np.ndarray):
 
 def _strips_knn(A: np.ndarray, k: int, metric: int, orders: np.ndarray,
                 with_index: bool):
-    """k-NN of the two-column ``A`` by sorted strips; None when both columns are
-    heavily tied (the caller takes the KD-tree)."""
+    """k-NN of the two-column ``A`` by sorted strips; None when a column has long
+    runs of ties (the caller takes the KD-tree)."""
     built, m, _ = _build_strips(A, k, orders)
     if built is None:
         return None
@@ -165,8 +165,10 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
         )
     # one argsort per column serves the joint search and every marginal count
     orders = nb.column_orders(joint)
-    if dim == 2 and len(blocks) == 2 and rule == nb.RULE_JOINT:
-        # KSG-1 of two 1-D variables: search and both counts in one strip pass
+    if (dim == 2 and len(blocks) == 2 and rule == nb.RULE_JOINT
+            and np.all(subsets.sum(axis=1) == 1)):
+        # KSG-1 of two 1-D variables, counted in each one alone: search and both
+        # counts in one strip pass
         built, m, work = _build_strips(joint, k, orders)
         if built is not None:
             eps, nx, ny = strips.strips_ksg_counts(built, orders, m, k, work)

@@ -158,3 +158,16 @@ def test_mixed_ksg_and_kl_strip_paths_equal_brute_force():
         a = KLEntropy(metric=metric, algorithm="tree").fit(data).entropy_
         b = KLEntropy(metric=metric, algorithm="brute").fit(data).entropy_
         assert a == b
+
+
+def test_joint_neighbours_with_a_two_block_subset_equals_brute_force():
+    # the fused strip pass counts in each scalar alone; a subset of both blocks must
+    # take the general path, not be mistaken for one of them
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2000, 1))
+    y = x + rng.standard_normal((2000, 1))
+    subsets = [[1, 0], [0, 1], [1, 1]]
+    tree = knn_module._joint_neighbours([x, y], 3, "tree", nb.RULE_JOINT, subsets)
+    brute = knn_module._joint_neighbours([x, y], 3, "brute", nb.RULE_JOINT, subsets)
+    np.testing.assert_array_equal(tree[0], brute[0])
+    np.testing.assert_array_equal(tree[2], brute[2])

@@ -341,11 +341,7 @@ def _kdtree_knn_points(tree, k, metric):
             ki[:] = -1
             lo_seed = max(0, p - k)
             hi_seed = min(n, p + k + 1)
-            for j in range(lo_seed, hi_seed):
-                if j != p:
-                    dj = _point_dist(q, tdata, j, metric)
-                    if dj < kd[k - 1]:
-                        _insert(kd, ki, dj, j)
+            _scan(q, tdata, lo_seed, hi_seed, p, p + 1, kd, ki, metric)
             top = 1
             stack[0] = 0
             while top > 0:
@@ -353,13 +349,9 @@ def _kdtree_knn_points(tree, k, metric):
                 node = stack[top]
                 if _box_min_dist(q, lo, hi, node, metric) >= kd[k - 1]:
                     continue
-                if left[node] < 0:
-                    for j in range(start[node], end[node]):
-                        if j == p or (lo_seed <= j < hi_seed):
-                            continue
-                        dj = _point_dist(q, tdata, j, metric)
-                        if dj < kd[k - 1]:
-                            _insert(kd, ki, dj, j)
+                if left[node] < 0:  # the seeds (p among them) are done already
+                    _scan(q, tdata, start[node], end[node], lo_seed, hi_seed, kd, ki,
+                          metric)
                     continue
                 a = left[node]
                 b = right[node]
