@@ -14,8 +14,8 @@ from scipy.special import digamma, gammaln
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._kernels import brute, strips
 from ._kernels import neighbors as nb
-from ._kernels import strips
 from ._kernels._jit import num_threads
 from ._kernels.scaling import standardize_columns
 from ._validation import Data, check_same_n, check_x, check_xy
@@ -84,7 +84,7 @@ def _knn(A: np.ndarray, k: int, algorithm: str, metric: int = nb.CHEBYSHEV,
     """
     n, dim = A.shape
     if not _use_tree(algorithm, dim, n):
-        return nb.brute_knn(np.ascontiguousarray(A.T), k, metric)
+        return brute.brute_knn(np.ascontiguousarray(A.T), k, metric)
     if orders is None:
         orders = nb.column_orders(A)
     if dim == 2:
@@ -140,32 +140,33 @@ def _count(A: np.ndarray, thresholds: np.ndarray, algorithm: str,
         tree = nb.build_kdtree(A, _COUNT_LEAF_SIZE, orders)
         return nb.kdtree_self_count(tree, thresholds, nb.CHEBYSHEV)
     At = np.ascontiguousarray(A.T)
-    return nb.brute_count(At, At, thresholds, np.arange(n))
+    return brute.brute_count(At, At, thresholds, np.arange(n))
 
 
 def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
     """k-NN in the product space of ``blocks`` and counts in the ``subsets``.
 
-    Returns ``(eps, eps_g, counts, n_ties)`` as :func:`nb.brute_knn_counts` does, by the
-    fused brute-force kernel or by a space-partitioning search in the joint space plus
-    one count query per subspace (sorted arrays for 1-D subspaces). Two 1-D blocks
-    under ``RULE_JOINT`` (KSG-1 of scalars) take one fused strip pass instead. On the
-    tree path ``eps_g`` is computed only for ``RULE_MARGINAL`` (empty otherwise).
+    Returns ``(eps, eps_g, counts, n_ties)`` as :func:`brute.brute_knn_counts` does,
+    by the fused brute-force kernel or by a space-partitioning search in the joint
+    space plus one count query per subspace (sorted arrays for 1-D subspaces). Two 1-D
+    blocks under ``RULE_JOINT`` (KSG-1 of scalars) take one fused strip pass instead.
+    On the tree path ``eps_g`` is computed only for ``RULE_MARGINAL`` (empty
+    otherwise), ``n_ties`` only for ``RULE_MIXED`` (zeros otherwise).
     """
     joint = np.hstack(blocks)
     n, dim = joint.shape
     subsets = np.asarray(subsets, dtype=bool)
     if not _use_tree(algorithm, dim, n):
         groups = np.concatenate([np.full(b.shape[1], g) for g, b in enumerate(blocks)])
-        joint_t = np.ascontiguousarray(joint.T)
+        joint = np.ascontiguousarray(joint, dtype=np.float64)
         # distance sweeps in float32 with exact float64 decisions near every threshold
-        screen, delta = nb.screening_copy(joint_t)
-        return nb.brute_knn_counts(
-            joint_t, screen, delta, groups.astype(np.int64), len(blocks), k, subsets, rule,
+        screen, delta = brute.screening_copy(joint)
+        return brute.brute_knn_counts(
+            joint, screen, delta, groups.astype(np.int64), len(blocks), k, subsets, rule,
         )
     # one argsort per column serves the joint search and every marginal count
     orders = nb.column_orders(joint)
-    if (dim == 2 and len(blocks) == 2 and rule == nb.RULE_JOINT
+    if (dim == 2 and len(blocks) == 2 and rule == brute.RULE_JOINT
             and np.all(subsets.sum(axis=1) == 1)):
         # KSG-1 of two 1-D variables, counted in each one alone: search and both
         # counts in one strip pass
@@ -177,16 +178,16 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
                               axis=1)
             return eps, np.empty((n, 0)), counts, np.zeros(n, np.int64)
     dist, ind = _knn(joint, k, algorithm, nb.CHEBYSHEV, orders,
-                     with_index=rule == nb.RULE_MARGINAL)
+                     with_index=rule == brute.RULE_MARGINAL)
     eps = dist[:, -1].copy()
-    if rule == nb.RULE_MARGINAL:
+    if rule == brute.RULE_MARGINAL:
         eps_g = np.stack(
             [np.abs(b[ind] - b[:, None, :]).max(axis=(1, 2)) for b in blocks], axis=1
         )
     else:  # not needed: leave it empty rather than pay for it
         eps_g = np.empty((n, 0))
     n_ties = np.zeros(n, np.int64)
-    if rule == nb.RULE_MIXED and np.any(eps == 0):
+    if rule == brute.RULE_MIXED and np.any(eps == 0):
         tree = nb.build_kdtree(joint, _COUNT_LEAF_SIZE, orders)
         n_ties = nb.kdtree_self_count(tree, np.full(n, _TINY), nb.CHEBYSHEV)
     counts = np.empty((n, len(subsets)), np.int64)
@@ -195,9 +196,9 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
         cols = np.concatenate([np.arange(bounds[g], bounds[g + 1])
                                for g, m in enumerate(mask) if m])
         sub = joint[:, cols]
-        if rule == nb.RULE_JOINT:
+        if rule == brute.RULE_JOINT:
             thr = eps
-        elif rule == nb.RULE_MARGINAL:
+        elif rule == brute.RULE_MARGINAL:
             thr = np.nextafter(eps_g[:, mask].max(axis=1), np.inf)
         else:
             thr = np.where(eps > 0, eps, _TINY)
@@ -219,7 +220,7 @@ def _digamma_counts(*arrays):
 def _ksg(X, Y, k: int, variant: int, algorithm: str) -> float:
     """Kraskov-Stögbauer-Grassberger estimate (algorithm 1 or 2) in nats."""
     n = X.shape[0]
-    rule = nb.RULE_JOINT if variant == 1 else nb.RULE_MARGINAL
+    rule = brute.RULE_JOINT if variant == 1 else brute.RULE_MARGINAL
     _, _, counts, _ = _joint_neighbours([X, Y], k, algorithm, rule, [[1, 0], [0, 1]])
     nx, ny = counts[:, 0], counts[:, 1]
     if variant == 1:
@@ -232,7 +233,7 @@ def _ksg(X, Y, k: int, variant: int, algorithm: str) -> float:
 def _frenzel_pompe(X, Y, Z, k: int, algorithm: str) -> float:
     """Conditional mutual information I(X; Y | Z) (Frenzel & Pompe 2007) in nats."""
     subsets = [[1, 0, 1], [0, 1, 1], [0, 0, 1]]
-    _, _, counts, _ = _joint_neighbours([X, Y, Z], k, algorithm, nb.RULE_JOINT, subsets)
+    _, _, counts, _ = _joint_neighbours([X, Y, Z], k, algorithm, brute.RULE_JOINT, subsets)
     nxz, nyz, nz = counts.T
     pxz, pyz, pz = _digamma_counts(nxz + 1, nyz + 1, nz + 1)
     return digamma(k) - np.mean(pxz + pyz - pz)
@@ -289,7 +290,7 @@ def _mixed_ksg(X, Y, k: int, algorithm: str) -> float:
     """Gao, Kannan, Oh & Viswanath (2017) estimator for mixed data, nats."""
     n = X.shape[0]
     eps, _, counts, n_ties = _joint_neighbours(
-        [X, Y], k, algorithm, nb.RULE_MIXED, [[1, 0], [0, 1]]
+        [X, Y], k, algorithm, brute.RULE_MIXED, [[1, 0], [0, 1]]
     )
     kp = np.where(eps > 0, k, n_ties + 1)
     nx = counts[:, 0] + 1

@@ -7,6 +7,7 @@ joblib memmaps would be.
 import numpy as np
 import pytest
 
+from skmi._kernels import brute as bf
 from skmi._kernels import neighbors as nb
 from skmi._kernels import reference as ref
 
@@ -39,7 +40,7 @@ def test_knn_tree_and_brute_match_reference(name, metric, k):
     tree = nb.build_kdtree(data, 8)
     dist, ind = nb.kdtree_knn(tree, k, code)
     np.testing.assert_array_equal(dist, expected)
-    dist_b, ind_b = nb.brute_knn(np.ascontiguousarray(data.T), k, code)
+    dist_b, ind_b = bf.brute_knn(np.ascontiguousarray(data.T), k, code)
     np.testing.assert_array_equal(dist_b, expected)
     # the indices point at rows at the reported distances, never at the row itself
     for d_, i_ in ((dist, ind), (dist_b, ind_b)):
@@ -97,7 +98,7 @@ def test_counts_match_reference(name):
         got = nb.kdtree_count(tree, data, t, np.arange(n), nb.CHEBYSHEV)
         np.testing.assert_array_equal(got, expected)
         dt = np.ascontiguousarray(data.T)
-        np.testing.assert_array_equal(nb.brute_count(dt, dt, t, np.arange(n)), expected)
+        np.testing.assert_array_equal(bf.brute_count(dt, dt, t, np.arange(n)), expected)
         col = _readonly(data[:, 0])
         expected_1d = ref.count_within(data[:, :1], t, self_index=np.arange(n))
         got_1d = nb.sorted_counts(col, t, np.argsort(col))
@@ -136,22 +137,22 @@ def test_counts_with_foreign_queries():
     expected = ref.count_within(data, t, queries=queries)
     tree = nb.build_kdtree(data, 8)
     np.testing.assert_array_equal(nb.kdtree_count(tree, queries, t, none, 0), expected)
-    got = nb.brute_count(np.ascontiguousarray(data.T), np.ascontiguousarray(queries.T), t, none)
+    got = bf.brute_count(np.ascontiguousarray(data.T), np.ascontiguousarray(queries.T), t, none)
     np.testing.assert_array_equal(got, expected)
 
 
 def _fused(joint, groups, n_groups, k, subsets, rule, screen):
     """brute_knn_counts with float32 sweeps (``screen``) or float64 ones."""
     if screen:
-        data_s, delta = nb.screening_copy(joint)
+        data_s, delta = bf.screening_copy(joint)
         assert data_s.dtype == np.float32 and delta > 0
     else:
-        data_s, delta = joint, 0.0
-    return nb.brute_knn_counts(joint, data_s, delta, groups, n_groups, k, subsets, rule)
+        data_s, delta = _readonly(joint.T.copy()), 0.0
+    return bf.brute_knn_counts(joint, data_s, delta, groups, n_groups, k, subsets, rule)
 
 
 @pytest.mark.parametrize("screen", [False, True])
-@pytest.mark.parametrize("rule", [nb.RULE_JOINT, nb.RULE_MARGINAL, nb.RULE_MIXED])
+@pytest.mark.parametrize("rule", [bf.RULE_JOINT, bf.RULE_MARGINAL, bf.RULE_MIXED])
 @pytest.mark.parametrize("name", sorted(DATA))
 def test_fused_brute_kernel_matches_reference(rule, name, screen):
     data = DATA[name]
@@ -161,7 +162,7 @@ def test_fused_brute_kernel_matches_reference(rule, name, screen):
     subsets = np.array(
         [[True] * len(blocks)] + [[g == s for g in range(len(blocks))] for s in range(len(blocks))]
     )
-    joint = _readonly(np.ascontiguousarray(np.hstack(blocks).T))
+    joint = _readonly(np.hstack(blocks))
     groups = np.concatenate([np.full(b.shape[1], g) for g, b in enumerate(blocks)])
     got = _fused(joint, groups, len(blocks), 5, subsets, rule, screen)
     expected = ref.knn_counts(blocks, 5, rule, subsets)
@@ -171,20 +172,20 @@ def test_fused_brute_kernel_matches_reference(rule, name, screen):
 
 
 @pytest.mark.parametrize("screen", [False, True])
-@pytest.mark.parametrize("rule", [nb.RULE_JOINT, nb.RULE_MARGINAL])
+@pytest.mark.parametrize("rule", [bf.RULE_JOINT, bf.RULE_MARGINAL])
 def test_fused_brute_kernel_wide_groups(rule, screen):
     # groups of 9 and 6 columns exercise the four-columns-at-once sweep and its rest
     rng = np.random.default_rng(5)
     blocks = [np.round(rng.standard_normal((200, 9)), 1), rng.standard_normal((200, 6))]
     subsets = np.array([[True, False], [False, True]])
-    joint = _readonly(np.ascontiguousarray(np.hstack(blocks).T))
+    joint = _readonly(np.hstack(blocks))
     groups = np.repeat([0, 1], [9, 6])
     got = _fused(joint, groups, 2, 3, subsets, rule, screen)
     for g, e in zip(got, ref.knn_counts(blocks, 3, rule, subsets)):
         np.testing.assert_array_equal(g, e)
 
 
-@pytest.mark.parametrize("rule", [nb.RULE_JOINT, nb.RULE_MARGINAL, nb.RULE_MIXED])
+@pytest.mark.parametrize("rule", [bf.RULE_JOINT, bf.RULE_MARGINAL, bf.RULE_MIXED])
 def test_float32_sweeps_stay_exact_where_float32_cannot_tell_values_apart(rule):
     # values 1 + j * 2**-40: distinct in float64, all 1.0 in float32, so every sweep
     # distance is 0 and each decision must come from the exact float64 recomputation
@@ -192,21 +193,25 @@ def test_float32_sweeps_stay_exact_where_float32_cannot_tell_values_apart(rule):
     blocks = [1.0 + rng.integers(0, 50, (150, 4)) * 2.0**-40,
               1.0 + rng.integers(0, 50, (150, 5)) * 2.0**-40]
     subsets = np.array([[True, False], [False, True], [True, True]])
-    joint = _readonly(np.ascontiguousarray(np.hstack(blocks).T))
+    joint = _readonly(np.hstack(blocks))
     groups = np.repeat([0, 1], [4, 5])
-    data_s, delta = nb.screening_copy(joint)
+    data_s, delta = bf.screening_copy(joint)
     assert np.all(data_s == 1.0) and delta > 0
-    got = nb.brute_knn_counts(joint, data_s, delta, groups, 2, 3, subsets, rule)
+    got = bf.brute_knn_counts(joint, data_s, delta, groups, 2, 3, subsets, rule)
     for g, e in zip(got, ref.knn_counts(blocks, 3, rule, subsets)):
         np.testing.assert_array_equal(g, e)
 
 
 def test_screening_copy_keeps_float64_for_values_beyond_float32():
-    joint = np.array([[1e200, -3.0, 2.0], [0.5, 1.0, -1.0]])
-    data_s, delta = nb.screening_copy(joint)
-    assert data_s is joint and delta == 0.0
-    data_s, delta = nb.screening_copy(joint[1:])
-    assert data_s.dtype == np.float32 and delta == pytest.approx(5 * 2.0**-24, rel=1e-6)
+    joint = np.array([[1e200, 0.5], [-3.0, 1.0], [2.0, -1.0]])  # (n, D)
+    data_s, delta = bf.screening_copy(joint)
+    assert data_s.dtype == np.float64 and delta == 0.0
+    np.testing.assert_array_equal(data_s, joint.T)
+    assert data_s.flags.c_contiguous
+    data_s, delta = bf.screening_copy(joint[:, 1:])
+    assert data_s.dtype == np.float32 and data_s.shape == (1, 3)
+    assert data_s.flags.c_contiguous
+    assert delta == pytest.approx(5 * 2.0**-24, rel=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(DATA))

@@ -9,6 +9,7 @@ import pytest
 
 from skmi import KSG, KLEntropy, MixedKSG
 from skmi import knn as knn_module
+from skmi._kernels import brute as bf
 from skmi._kernels import neighbors as nb
 from skmi._kernels import reference as ref
 from skmi._kernels import strips as st
@@ -132,7 +133,7 @@ def test_tied_columns_take_the_kd_tree():
     # whatever the path, the neighbours are the exact ones
     for data in (relu, pairs):
         got = knn_module._knn(data, 3, "tree")[0]
-        np.testing.assert_array_equal(got, nb.brute_knn(np.ascontiguousarray(data.T), 3,
+        np.testing.assert_array_equal(got, bf.brute_knn(np.ascontiguousarray(data.T), 3,
                                                          nb.CHEBYSHEV)[0])
 
 
@@ -167,7 +168,7 @@ def test_joint_neighbours_with_a_two_block_subset_equals_brute_force():
     x = rng.standard_normal((2000, 1))
     y = x + rng.standard_normal((2000, 1))
     subsets = [[1, 0], [0, 1], [1, 1]]
-    tree = knn_module._joint_neighbours([x, y], 3, "tree", nb.RULE_JOINT, subsets)
-    brute = knn_module._joint_neighbours([x, y], 3, "brute", nb.RULE_JOINT, subsets)
+    tree = knn_module._joint_neighbours([x, y], 3, "tree", bf.RULE_JOINT, subsets)
+    brute = knn_module._joint_neighbours([x, y], 3, "brute", bf.RULE_JOINT, subsets)
     np.testing.assert_array_equal(tree[0], brute[0])
     np.testing.assert_array_equal(tree[2], brute[2])

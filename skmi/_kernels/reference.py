@@ -40,7 +40,7 @@ def knn_counts(blocks, k, rule, subsets):
     order = np.argsort(joint, axis=1, kind="stable")[:, :k]
     eps = np.take_along_axis(joint, order[:, -1:], axis=1)[:, 0]
     eps_g = np.stack([np.take_along_axis(d, order, axis=1).max(axis=1) for d in dg], 1)
-    n_ties = (joint == 0).sum(axis=1)
+    n_ties = (joint == 0).sum(axis=1) if rule == 2 else np.zeros(n, np.int64)
     counts = np.empty((n, len(subsets)), np.int64)
     for s, mask in enumerate(subsets):
         dsub = dg[np.asarray(mask)].max(axis=0)
