@@ -32,19 +32,26 @@ __all__ = ["KSG", "MixedKSG", "KLEntropy"]
 TREE_MAX_DIM = 12
 TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 2_000, 5: 2_000, 6: 8_000, 7: 8_000,
                     8: 25_000, 9: 100_000, 10: 100_000, 11: 100_000, 12: 100_000}
-_COUNT_LEAF_SIZE = 56  # radius-count trees: with column-wise leaf scans, N = 1e5, 4-D:
-#                        1.4 s at 56 against 1.9 s at 32; at most 62 (one query mask)
 _TINY = np.nextafter(0.0, 1.0)  # "<= 0" is "< _TINY" for distances
 
 
 # ----------------------------------------------------------------------------- helpers
 def _knn_leaf_size(dim: int) -> int:
-    """Leaf size of k-NN trees. Up to 4 dimensions queries go a leaf at a time and
+    """Leaf size of k-NN trees. Up to 2 dimensions queries go a leaf at a time and
     small leaves win; above, one traversal per query, whose overhead larger leaves
-    amortise (N = 1e5: 8-D 1.7 s at 64 against 2.5 s at 16; 5-D best at 32)."""
+    amortise (N = 1e5, padded rows: 4-D best at 32, 8-D 0.85 s at 64 against 0.89 s
+    at 32 and 0.93 s at 16)."""
     if dim <= nb.LEAF_BATCH_MAX_DIM:
         return 16
     return 32 if dim < 8 else 64
+
+
+def _count_leaf_size(dim: int) -> int:
+    """Leaf size of radius-count trees. Up to ``nb.PADDED_MAX_DIM`` one traversal per
+    query, best with large leaves (N = 1e5, mean count ~540: 4-D 0.34 s at 128
+    against 0.42 s at 64 and 0.37 s at 256; 8-D 3.4 s against 4.0 s); above it a
+    traversal per leaf, whose query masks hold at most 62 points."""
+    return 128 if dim <= nb.PADDED_MAX_DIM else 56
 
 
 def _use_tree(algorithm: str, dim: int, n: int) -> bool:
@@ -137,7 +144,7 @@ def _count(A: np.ndarray, thresholds: np.ndarray, algorithm: str,
         order = orders[0] if orders is not None else np.argsort(col)
         return nb.sorted_counts(col, thresholds, order)
     if _use_tree(algorithm, d, n):
-        tree = nb.build_kdtree(A, _COUNT_LEAF_SIZE, orders)
+        tree = nb.build_kdtree(A, _count_leaf_size(d), orders)
         return nb.kdtree_self_count(tree, thresholds, nb.CHEBYSHEV)
     At = np.ascontiguousarray(A.T)
     return brute.brute_count(At, At, thresholds, np.arange(n))
@@ -188,7 +195,7 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
         eps_g = np.empty((n, 0))
     n_ties = np.zeros(n, np.int64)
     if rule == brute.RULE_MIXED and np.any(eps == 0):
-        tree = nb.build_kdtree(joint, _COUNT_LEAF_SIZE, orders)
+        tree = nb.build_kdtree(joint, _count_leaf_size(dim), orders)
         n_ties = nb.kdtree_self_count(tree, np.full(n, _TINY), nb.CHEBYSHEV)
     counts = np.empty((n, len(subsets)), np.int64)
     bounds = np.cumsum([0] + [b.shape[1] for b in blocks])

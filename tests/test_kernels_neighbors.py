@@ -23,7 +23,7 @@ def _datasets():
     cont = rng.standard_normal((300, 3))
     ties = np.round(rng.standard_normal((300, 3)), 1)
     dup = np.repeat(rng.standard_normal((60, 3)), 5, axis=0)  # every row 5 times
-    wide = np.round(rng.standard_normal((300, 6)), 1)  # > LEAF_BATCH_MAX_DIM: per query
+    wide = np.round(rng.standard_normal((300, 6)), 1)  # rows padded to 8 columns
     return {"continuous": cont, "ties": ties, "duplicates": dup, "wide": wide}
 
 
@@ -42,8 +42,16 @@ def test_knn_tree_and_brute_match_reference(name, metric, k):
     np.testing.assert_array_equal(dist, expected)
     dist_b, ind_b = bf.brute_knn(np.ascontiguousarray(data.T), k, code)
     np.testing.assert_array_equal(dist_b, expected)
-    # the indices point at rows at the reported distances, never at the row itself
-    for d_, i_ in ((dist, ind), (dist_b, ind_b)):
+    # every tree search, whichever the dimension would pick: per leaf, per query, per
+    # query on rows padded to 4 or 8 columns
+    paths = [(dist, ind), (dist_b, ind_b), nb._kdtree_knn_leaves(tree, k, code),
+             nb._kdtree_knn_points(tree, k, code),
+             nb._kdtree_knn_padded(tree, *nb.padded_tree(tree), k, code)]
+    for d_, _ in paths[2:]:
+        np.testing.assert_array_equal(d_, expected)
+    # the indices (among tied neighbours any may be reported) point at rows at the
+    # reported distances, never at the row itself
+    for d_, i_ in paths:
         assert not np.any(i_ == np.arange(len(data))[:, None])
         if metric == "chebyshev":
             recomputed = np.abs(data[i_] - data[:, None, :]).max(axis=2)
@@ -214,22 +222,50 @@ def test_screening_copy_keeps_float64_for_values_beyond_float32():
     assert delta == pytest.approx(5 * 2.0**-24, rel=1e-6)
 
 
+def _self_count_paths(tree, thr, metric):
+    """kdtree_self_count, then each of its two searches whatever the dimension."""
+    return [nb.kdtree_self_count(tree, thr, metric),
+            nb._kdtree_self_count_leaves(tree, thr, metric),
+            nb._kdtree_self_count_padded(tree, *nb.padded_tree(tree), thr, metric)]
+
+
 @pytest.mark.parametrize("name", sorted(DATA))
-@pytest.mark.parametrize("leaf_size", [1, 8, 62])
-def test_leaf_batched_self_counts_match_reference(name, leaf_size):
+@pytest.mark.parametrize("leaf_size", [1, 8, 62, 128])
+def test_self_counts_match_reference(name, leaf_size):
     data = _readonly(DATA[name])
     n = len(data)
     thr = _readonly(np.random.default_rng(3).uniform(0, 1.0, n))
     tree = nb.build_kdtree(data, leaf_size)
     expected = ref.count_within(data, thr, self_index=np.arange(n))
-    np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, nb.CHEBYSHEV), expected)
+    for got in _self_count_paths(tree, thr, nb.CHEBYSHEV):
+        np.testing.assert_array_equal(got, expected)
     dist = ref.pairwise_euclidean(data)
     np.fill_diagonal(dist, np.inf)
     expected = (dist < thr[:, None]).sum(axis=1)
-    np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, nb.EUCLIDEAN), expected)
-    # a threshold of 0 counts nothing, not even the point itself
+    for got in _self_count_paths(tree, thr, nb.EUCLIDEAN):
+        np.testing.assert_array_equal(got, expected)
+    # a threshold of 0 counts nothing, not even the point itself; an infinite one
+    # every other point
     zero = _readonly(np.zeros(n))
-    assert not np.any(nb.kdtree_self_count(tree, zero, nb.CHEBYSHEV))
+    for got in _self_count_paths(tree, zero, nb.CHEBYSHEV):
+        assert not np.any(got)
+    for got in _self_count_paths(tree, _readonly(np.full(n, np.inf)), nb.CHEBYSHEV):
+        np.testing.assert_array_equal(got, n - 1)
+
+
+@pytest.mark.parametrize("dim", [4, 5, 8, 9])
+def test_searches_at_the_padded_widths_and_beyond(dim):
+    # 4 and 8 columns fill the padded rows, 5 pads, 9 takes the unpadded searches
+    rng = np.random.default_rng(dim)
+    data = _readonly(np.round(rng.standard_normal((250, dim)), 1))
+    n = len(data)
+    tree = nb.build_kdtree(data, 16)
+    for metric, code in (("chebyshev", nb.CHEBYSHEV), ("euclidean", nb.EUCLIDEAN)):
+        dist, _ = nb.kdtree_knn(tree, 3, code)
+        np.testing.assert_array_equal(dist, ref.knn_distances(data, 3, metric))
+    thr = _readonly(np.abs(rng.standard_normal(n)))
+    expected = ref.count_within(data, thr, self_index=np.arange(n))
+    np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, nb.CHEBYSHEV), expected)
 
 
 def test_self_counts_with_a_leaf_larger_than_a_mask():
@@ -240,7 +276,8 @@ def test_self_counts_with_a_leaf_larger_than_a_mask():
     for thr in (np.full(n, np.nextafter(0.0, 1.0)), rng.uniform(0, 1, n)):
         tree = nb.build_kdtree(data, 16)
         expected = ref.count_within(data, thr, self_index=np.arange(n))
-        np.testing.assert_array_equal(nb.kdtree_self_count(tree, thr, 0), expected)
+        for got in _self_count_paths(tree, thr, nb.CHEBYSHEV):
+            np.testing.assert_array_equal(got, expected)
 
 
 def _argsort_in_child(rows):

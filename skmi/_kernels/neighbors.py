@@ -19,6 +19,7 @@ dimension is brute force (:mod:`.brute`).
 import numba
 import numpy as np
 from numba import prange
+from numba.extending import overload
 
 from ._jit import jit
 
@@ -300,7 +301,10 @@ def _largest_kth(kd, m):
 
 #: Up to this dimension kdtree_knn serves a whole leaf per traversal; above it, where
 #: leaf boxes are large, one traversal per query is faster.
-LEAF_BATCH_MAX_DIM = 4
+LEAF_BATCH_MAX_DIM = 2
+#: Up to this dimension (and above LEAF_BATCH_MAX_DIM for the k-NN) the searches run on
+#: rows zero-padded to 4 or 8 columns (:func:`padded_tree`).
+PADDED_MAX_DIM = 8
 
 
 def kdtree_knn(tree, k, metric):
@@ -309,8 +313,11 @@ def kdtree_knn(tree, k, metric):
     Returns ``(dist, ind)``, both ``(n, k)``, sorted by distance, in the original row
     numbering. The point itself is excluded; duplicates of it are not.
     """
-    if tree[0].shape[1] <= LEAF_BATCH_MAX_DIM:
+    d = tree[0].shape[1]
+    if d <= LEAF_BATCH_MAX_DIM:
         return _kdtree_knn_leaves(tree, k, metric)
+    if d <= PADDED_MAX_DIM:
+        return _kdtree_knn_padded(tree, *padded_tree(tree), k, metric)
     return _kdtree_knn_points(tree, k, metric)
 
 
@@ -538,16 +545,26 @@ def _leaf_count(tdata_t, tdata, j0, j1, p, r, metric, acc):
     return cnt
 
 
-@jit(parallel=True)
 def kdtree_self_count(tree, thresholds, metric):
     """For every point of the tree: other tree points strictly closer than its threshold.
 
-    ``thresholds`` is in the original row order, like the result. Queries go a leaf at a
-    time: one traversal per leaf carries a bit mask of
-    the leaf's queries still undecided at each node; a query leaves the mask once the
-    node is wholly outside (skipped) or wholly inside (counted whole) its radius. Leaves
-    of more than 62 points (repeated rows) are split into several work items.
+    ``thresholds`` is in the original row order, like the result. Up to
+    ``PADDED_MAX_DIM`` columns one traversal per query on padded rows
+    (:func:`_kdtree_self_count_padded`), above it a traversal per leaf
+    (:func:`_kdtree_self_count_leaves`).
     """
+    if tree[0].shape[1] <= PADDED_MAX_DIM:
+        return _kdtree_self_count_padded(tree, *padded_tree(tree), thresholds, metric)
+    return _kdtree_self_count_leaves(tree, thresholds, metric)
+
+
+@jit(parallel=True)
+def _kdtree_self_count_leaves(tree, thresholds, metric):
+    """:func:`kdtree_self_count` a leaf at a time: one traversal per leaf carries a
+    bit mask of the leaf's queries still undecided at each node; a query leaves the
+    mask once the node is wholly outside (skipped) or wholly inside (counted whole) its
+    radius. Leaves of more than 62 points (repeated rows) are split into several work
+    items."""
     tdata, perm, start, end, left, right, lo, hi = tree
     n, d = tdata.shape
     leaves = _leaves(left)
@@ -620,6 +637,194 @@ def kdtree_self_count(tree, thresholds, metric):
                 top += 2
         for b in range(m):
             counts[perm[s0 + b]] = cnt[b]
+    return counts
+
+
+# ------------------------------------------------------------- rows of a fixed width
+# Searches on rows zero-padded to W = 4 or 8 columns: with W known when the kernel is
+# compiled (the length of the tuple ``proto``), the query is a tuple held in registers
+# and each distance is a fixed expression LLVM vectorises, about twice as fast as the
+# loop over a run-time number of columns. Padded columns are 0 in every row, query and
+# box, so they add 0 to every distance: the results are those of the unpadded data,
+# to the last bit (sums of squares keep their order).
+
+
+def padded_tree(tree):
+    """``(rows, lo, hi, proto)``: the tree's points and boxes zero-padded to 4 or 8
+    columns (at most ``PADDED_MAX_DIM``), and a tuple of that many zeros."""
+    tdata, lo, hi = tree[0], tree[6], tree[7]
+    d = tdata.shape[1]
+    width = 4 if d <= 4 else 8
+
+    def pad(a):
+        out = np.zeros((a.shape[0], width))
+        out[:, :d] = a
+        return out
+
+    return pad(tdata), pad(lo), pad(hi), (0.0,) * width
+
+
+def _row_tuple(row, proto):
+    """The first ``len(proto)`` values of ``row`` as a tuple (jitted code only)."""
+
+
+@overload(_row_tuple)
+def _row_tuple_impl(row, proto):
+    if proto.count == 4:
+        return lambda row, proto: (row[0], row[1], row[2], row[3])
+    if proto.count == 8:
+        return lambda row, proto: (row[0], row[1], row[2], row[3],
+                                   row[4], row[5], row[6], row[7])
+    return None
+
+
+@jit(inline="always")
+def _mx(a, b):
+    return a if a > b else b
+
+
+@jit(inline="always")
+def _tuple_dist(r, q, metric):
+    """Distance of the padded row ``r`` to the tuple ``q``: max-norm in blocks of four
+    columns (a tree of maxima, which vectorises), or Euclidean summed in column order."""
+    acc = 0.0
+    if metric == CHEBYSHEV:
+        for c in range(0, len(q), 4):
+            acc = _mx(acc, _mx(_mx(abs(r[c] - q[c]), abs(r[c + 1] - q[c + 1])),
+                               _mx(abs(r[c + 2] - q[c + 2]), abs(r[c + 3] - q[c + 3]))))
+        return acc
+    for c in range(len(q)):
+        g = r[c] - q[c]
+        acc += g * g
+    return np.sqrt(acc)
+
+
+@jit(inline="always")
+def _tuple_box_min_max(lo_row, hi_row, q, metric):
+    """Smallest and largest distance from ``q`` to the points of a padded box."""
+    mn = 0.0
+    mxd = 0.0
+    for c in range(len(q)):
+        g = _mx(_mx(lo_row[c] - q[c], q[c] - hi_row[c]), 0.0)
+        w = _mx(q[c] - lo_row[c], hi_row[c] - q[c])
+        if metric == CHEBYSHEV:
+            mn = _mx(mn, g)
+            mxd = _mx(mxd, w)
+        else:
+            mn += g * g
+            mxd += w * w
+    if metric == CHEBYSHEV:
+        return mn, mxd
+    return np.sqrt(mn), np.sqrt(mxd)
+
+
+@jit(inline="always")
+def _tuple_box_min(lo_row, hi_row, q, metric):
+    """Smallest distance from ``q`` to the points of a padded box."""
+    acc = 0.0
+    for c in range(len(q)):
+        g = _mx(_mx(lo_row[c] - q[c], q[c] - hi_row[c]), 0.0)
+        if metric == CHEBYSHEV:
+            acc = _mx(acc, g)
+        else:
+            acc += g * g
+    return acc if metric == CHEBYSHEV else np.sqrt(acc)
+
+
+@jit(inline="always")
+def _tuple_scan(q, rows, j0, j1, skip_lo, skip_hi, kd, ki, metric):
+    """:func:`_scan` on padded rows."""
+    k = kd.shape[0]
+    for j in range(j0, j1):
+        if skip_lo <= j < skip_hi:
+            continue
+        dj = _tuple_dist(rows[j], q, metric)
+        if dj < kd[k - 1]:
+            _insert(kd, ki, dj, j)
+
+
+@jit(parallel=True)
+def _kdtree_knn_padded(tree, rows, lo, hi, proto, k, metric):
+    """:func:`_kdtree_knn_points` on the padded rows and boxes of :func:`padded_tree`."""
+    perm, start, end, left, right = tree[1], tree[2], tree[3], tree[4], tree[5]
+    n = rows.shape[0]
+    dist = np.empty((n, k))
+    ind = np.empty((n, k), np.int64)
+    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    for chunk in prange(n_chunks):
+        kd = np.empty(k)
+        ki = np.empty(k, np.int64)
+        stack = np.empty(depth * 2, np.int64)
+        for p in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
+            q = _row_tuple(rows[p], proto)
+            kd[:] = np.inf
+            ki[:] = -1
+            lo_seed = max(0, p - k)
+            hi_seed = min(n, p + k + 1)
+            _tuple_scan(q, rows, lo_seed, hi_seed, p, p + 1, kd, ki, metric)
+            top = 1
+            stack[0] = 0
+            while top > 0:
+                top -= 1
+                node = stack[top]
+                if _tuple_box_min(lo[node], hi[node], q, metric) >= kd[k - 1]:
+                    continue
+                if left[node] < 0:  # the seeds (p among them) are done already
+                    _tuple_scan(q, rows, start[node], end[node], lo_seed, hi_seed, kd,
+                                ki, metric)
+                    continue
+                a = left[node]
+                b = right[node]
+                top = _push_nearer_last(
+                    stack, top, a, b,
+                    _tuple_box_min(lo[a], hi[a], q, metric),
+                    _tuple_box_min(lo[b], hi[b], q, metric),
+                )
+            row = perm[p]
+            for m in range(k):
+                dist[row, m] = kd[m]
+                ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
+    return dist, ind
+
+
+@jit(parallel=True)
+def _kdtree_self_count_padded(tree, rows, lo, hi, proto, thresholds, metric):
+    """:func:`kdtree_self_count` with one traversal per query on the padded rows and
+    boxes of :func:`padded_tree`: a node wholly outside the radius is skipped, one
+    wholly inside is counted whole, a leaf in between is scanned."""
+    perm, start, end, left, right = tree[1], tree[2], tree[3], tree[4], tree[5]
+    n = rows.shape[0]
+    counts = np.empty(n, np.int64)
+    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    for chunk in prange(n_chunks):
+        stack = np.empty(depth * 2, np.int64)
+        for p in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
+            q = _row_tuple(rows[p], proto)
+            r = thresholds[perm[p]]
+            cnt = 0
+            top = 1
+            stack[0] = 0
+            while top > 0:
+                top -= 1
+                node = stack[top]
+                mind, maxd = _tuple_box_min_max(lo[node], hi[node], q, metric)
+                if mind >= r:
+                    continue
+                if maxd < r:
+                    cnt += end[node] - start[node]
+                    continue
+                if left[node] < 0:
+                    for j in range(start[node], end[node]):
+                        cnt += _tuple_dist(rows[j], q, metric) < r
+                    continue
+                stack[top] = left[node]
+                stack[top + 1] = right[node]
+                top += 2
+            if r > 0.0:
+                cnt -= 1  # the point itself, at distance 0, was counted
+            counts[perm[p]] = cnt
     return counts
 
 

@@ -9,8 +9,14 @@ def pairwise_chebyshev(a, b=None):
 
 
 def pairwise_euclidean(a, b=None):
+    """Euclidean distances with the squares summed in column order, as the kernels
+    sum them (NumPy's ``sum`` pairs terms from 8 columns on, which rounds otherwise)."""
     b = a if b is None else b
-    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+    diff = a[:, None, :] - b[None, :, :]
+    acc = np.zeros(diff.shape[:2])
+    for c in range(diff.shape[2]):
+        acc += diff[:, :, c] ** 2
+    return np.sqrt(acc)
 
 
 def knn_distances(data, k, metric="chebyshev"):
