@@ -9,7 +9,9 @@ precomputed norms, so the tree and brute-force paths agree to the last bit.
 
 Paths
 -----
-- A KD-tree (:func:`build_kdtree`) with tight bounding boxes, for low dimension.
+- A KD-tree (:func:`build_kdtree`) with tight bounding boxes, for low dimension. Up
+  to 8 columns its searches run on rows zero-padded to 4 or 8 columns, whose
+  fixed-width distances vectorise (:func:`padded_tree`).
 - Sorted arrays and binary search (:func:`sorted_counts`) for 1-D marginals.
 
 Two-dimensional k-NN has its own structure, sorted strips (:mod:`.strips`); high
