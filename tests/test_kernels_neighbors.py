@@ -45,8 +45,8 @@ def test_knn_tree_and_brute_match_reference(name, metric, k):
     # every tree search, whichever the dimension would pick: per leaf, per query, per
     # query on rows padded to 4 or 8 columns
     paths = [(dist, ind), (dist_b, ind_b), nb._kdtree_knn_leaves(tree, k, code),
-             nb._kdtree_knn_points(tree, k, code),
-             nb._kdtree_knn_padded(tree, *nb.padded_tree(tree), k, code)]
+             nb._kdtree_knn_points(tree, tree[0], tree[6], tree[7], (), k, code),
+             nb._kdtree_knn_points(tree, *nb.padded_tree(tree), k, code)]
     for d_, _ in paths[2:]:
         np.testing.assert_array_equal(d_, expected)
     # the indices (among tied neighbours any may be reported) point at rows at the
@@ -103,8 +103,8 @@ def test_counts_match_reference(name):
     for t in (thr, thr_exact):
         expected = ref.count_within(data, t, self_index=np.arange(n))
         tree = nb.build_kdtree(data, 8)
-        got = nb.kdtree_count(tree, data, t, np.arange(n), nb.CHEBYSHEV)
-        np.testing.assert_array_equal(got, expected)
+        for got in _self_count_paths(tree, t, nb.CHEBYSHEV):  # thresholds hit exactly
+            np.testing.assert_array_equal(got, expected)
         dt = np.ascontiguousarray(data.T)
         np.testing.assert_array_equal(bf.brute_count(dt, dt, t, np.arange(n)), expected)
         col = _readonly(data[:, 0])
@@ -143,8 +143,6 @@ def test_counts_with_foreign_queries():
     t = _readonly(np.full(50, 0.7))
     none = np.full(50, -1)
     expected = ref.count_within(data, t, queries=queries)
-    tree = nb.build_kdtree(data, 8)
-    np.testing.assert_array_equal(nb.kdtree_count(tree, queries, t, none, 0), expected)
     got = bf.brute_count(np.ascontiguousarray(data.T), np.ascontiguousarray(queries.T), t, none)
     np.testing.assert_array_equal(got, expected)
 

@@ -450,15 +450,8 @@ def brute_knn(data_t, k, metric):
         for j in range(n):
             if j == i:
                 continue
-            dj = acc[j]
-            if dj < kd[k - 1]:
-                m = k - 1
-                while m > 0 and kd[m - 1] > dj:
-                    kd[m] = kd[m - 1]
-                    ki[m] = ki[m - 1]
-                    m -= 1
-                kd[m] = dj
-                ki[m] = j
+            if acc[j] < kd[k - 1]:
+                _insert(kd, ki, acc[j], j)
         for m in range(k):
             dist[i, m] = kd[m] if metric == CHEBYSHEV else np.sqrt(kd[m])
             ind[i, m] = ki[m]

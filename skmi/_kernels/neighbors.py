@@ -20,7 +20,7 @@ dimension is brute force (:mod:`.brute`).
 
 import numba
 import numpy as np
-from numba import prange
+from numba import prange, types
 from numba.extending import overload
 
 from ._jit import jit
@@ -169,70 +169,73 @@ def _finish(acc, metric):
 
 
 @jit(inline="always")
-def _box_min_dist(q, lo, hi, node, metric):
-    d = q.shape[0]
+def _mx(a, b):
+    return a if a > b else b
+
+
+@jit(inline="always")
+def _box_min_dist(q, lo_row, hi_row, metric):
+    """Smallest distance from ``q`` (a row or a tuple) to the points of the box
+    ``lo_row``/``hi_row``."""
     acc = 0.0
-    for c in range(d):
-        g = 0.0
-        if q[c] < lo[node, c]:
-            g = lo[node, c] - q[c]
-        elif q[c] > hi[node, c]:
-            g = q[c] - hi[node, c]
-        acc = _accumulate(acc, g, metric)
+    for c in range(len(q)):
+        acc = _accumulate(acc, _mx(_mx(lo_row[c] - q[c], q[c] - hi_row[c]), 0.0), metric)
     return _finish(acc, metric)
 
 
 @jit(inline="always")
-def _box_max_dist(q, lo, hi, node, metric):
-    d = q.shape[0]
-    acc = 0.0
-    for c in range(d):
-        a = q[c] - lo[node, c]
-        b = hi[node, c] - q[c]
-        g = a if a > b else b
-        acc = _accumulate(acc, g, metric)
-    return _finish(acc, metric)
-
-
-@jit(inline="always")
-def _box_min_max_dist(q, lo, hi, node, metric):
-    """Smallest and largest distance from ``q`` to the points of box ``node``."""
-    d = q.shape[0]
+def _box_min_max_dist(q, lo_row, hi_row, metric):
+    """Smallest and largest distance from ``q`` (a row or a tuple) to the points of the
+    box ``lo_row``/``hi_row``."""
     mn = 0.0
-    mx = 0.0
-    for c in range(d):
-        lc = lo[node, c]
-        hc = hi[node, c]
-        qc = q[c]
-        g = lc - qc if qc < lc else (qc - hc if qc > hc else 0.0)
-        a = qc - lc
-        b = hc - qc
-        w = a if a > b else b
+    mxd = 0.0
+    for c in range(len(q)):
+        mn = _accumulate(mn, _mx(_mx(lo_row[c] - q[c], q[c] - hi_row[c]), 0.0), metric)
+        mxd = _accumulate(mxd, _mx(q[c] - lo_row[c], hi_row[c] - q[c]), metric)
+    return _finish(mn, metric), _finish(mxd, metric)
+
+
+def _dist(rows, j, q, metric):
+    """Distance of row ``j`` of ``rows`` to the query ``q`` (jitted code only): a row of
+    the same length, or a tuple of 4 or 8 for padded rows (:func:`padded_tree`)."""
+
+
+@overload(_dist)
+def _dist_impl(rows, j, q, metric):
+    if isinstance(q, types.UniTuple):
+        def tuple_dist(rows, j, q, metric):
+            # max-norm in blocks of four columns (a tree of maxima, which vectorises);
+            # Euclidean summed in column order
+            acc = 0.0
+            if metric == CHEBYSHEV:
+                for c in range(0, len(q), 4):
+                    a = _mx(abs(rows[j, c] - q[c]), abs(rows[j, c + 1] - q[c + 1]))
+                    b = _mx(abs(rows[j, c + 2] - q[c + 2]), abs(rows[j, c + 3] - q[c + 3]))
+                    acc = _mx(acc, _mx(a, b))
+                return acc
+            for c in range(len(q)):
+                g = rows[j, c] - q[c]
+                acc += g * g
+            return np.sqrt(acc)
+
+        return tuple_dist
+
+    def row_dist(rows, j, q, metric):
+        # a branch per column measured faster than a select when the number of
+        # columns is only known at run time
+        acc = 0.0
         if metric == CHEBYSHEV:
-            mn = g if g > mn else mn
-            mx = w if w > mx else mx
-        else:
-            mn += g * g
-            mx += w * w
-    if metric == CHEBYSHEV:
-        return mn, mx
-    return np.sqrt(mn), np.sqrt(mx)
+            for c in range(q.shape[0]):
+                g = abs(rows[j, c] - q[c])
+                if g > acc:
+                    acc = g
+            return acc
+        for c in range(q.shape[0]):
+            g = rows[j, c] - q[c]
+            acc += g * g
+        return np.sqrt(acc)
 
-
-@jit(inline="always")
-def _point_dist(a, tdata, p, metric):
-    d = a.shape[0]
-    acc = 0.0
-    if metric == CHEBYSHEV:
-        for c in range(d):
-            g = abs(tdata[p, c] - a[c])
-            if g > acc:
-                acc = g
-        return acc
-    for c in range(d):
-        g = tdata[p, c] - a[c]
-        acc += g * g
-    return np.sqrt(acc)
+    return row_dist
 
 
 @jit(inline="always")
@@ -286,7 +289,7 @@ def _scan(q, tdata, j0, j1, skip_lo, skip_hi, kd, ki, metric):
     for j in range(j0, j1):
         if skip_lo <= j < skip_hi:
             continue
-        dj = _point_dist(q, tdata, j, metric)
+        dj = _dist(tdata, j, q, metric)
         if dj < kd[k - 1]:
             _insert(kd, ki, dj, j)
 
@@ -319,53 +322,8 @@ def kdtree_knn(tree, k, metric):
     if d <= LEAF_BATCH_MAX_DIM:
         return _kdtree_knn_leaves(tree, k, metric)
     if d <= PADDED_MAX_DIM:
-        return _kdtree_knn_padded(tree, *padded_tree(tree), k, metric)
-    return _kdtree_knn_points(tree, k, metric)
-
-
-@jit(parallel=True)
-def _kdtree_knn_points(tree, k, metric):
-    """:func:`kdtree_knn` with one nearer-first traversal per query, seeded with the
-    points next to the query in tree order."""
-    tdata, perm, start, end, left, right, lo, hi = tree
-    n, d = tdata.shape
-    dist = np.empty((n, k))
-    ind = np.empty((n, k), np.int64)
-    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
-    n_chunks = (n + _CHUNK - 1) // _CHUNK
-    for chunk in prange(n_chunks):
-        kd = np.empty(k)
-        ki = np.empty(k, np.int64)
-        stack = np.empty(depth * 2, np.int64)
-        for p in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
-            q = tdata[p]
-            kd[:] = np.inf
-            ki[:] = -1
-            lo_seed = max(0, p - k)
-            hi_seed = min(n, p + k + 1)
-            _scan(q, tdata, lo_seed, hi_seed, p, p + 1, kd, ki, metric)
-            top = 1
-            stack[0] = 0
-            while top > 0:
-                top -= 1
-                node = stack[top]
-                if _box_min_dist(q, lo, hi, node, metric) >= kd[k - 1]:
-                    continue
-                if left[node] < 0:  # the seeds (p among them) are done already
-                    _scan(q, tdata, start[node], end[node], lo_seed, hi_seed, kd, ki,
-                          metric)
-                    continue
-                a = left[node]
-                b = right[node]
-                top = _push_nearer_last(
-                    stack, top, a, b,
-                    _box_min_dist(q, lo, hi, a, metric), _box_min_dist(q, lo, hi, b, metric),
-                )
-            row = perm[p]
-            for m in range(k):
-                dist[row, m] = kd[m]
-                ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
-    return dist, ind
+        return _kdtree_knn_points(tree, *padded_tree(tree), k, metric)
+    return _kdtree_knn_points(tree, tree[0], tree[6], tree[7], (), k, metric)
 
 
 @jit(parallel=True)
@@ -428,7 +386,7 @@ def _kdtree_knn_leaves(tree, k, metric):
                         continue  # fully covered by the seeds
                     for b in range(m):
                         q = tdata[s0 + b]
-                        if _box_min_dist(q, lo, hi, node, metric) >= kd[b, k - 1]:
+                        if _box_min_dist(q, lo[node], hi[node], metric) >= kd[b, k - 1]:
                             continue
                         _scan(q, tdata, start[node], end[node], seed_lo, seed_hi, kd[b],
                               ki[b], metric)
@@ -447,53 +405,6 @@ def _kdtree_knn_leaves(tree, k, metric):
                     dist[row, mm] = kd[b, mm]
                     ind[row, mm] = perm[ki[b, mm]] if ki[b, mm] >= 0 else -1
     return dist, ind
-
-
-@jit(parallel=True)
-def kdtree_count(tree, queries, thresholds, self_index, metric):
-    """Count tree points strictly closer to each query than its threshold.
-
-    ``queries`` is ``(m, d)``; ``self_index[i]`` is the original row of the tree point
-    that query ``i`` is (excluded from its count), or -1.
-    """
-    tdata, perm, start, end, left, right, lo, hi = tree
-    n = tdata.shape[0]
-    m_q = queries.shape[0]
-    counts = np.zeros(m_q, np.int64)
-    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
-    # position of each original row in tree order, to exclude the query itself
-    pos = np.empty(n, np.int64)
-    for p in range(n):
-        pos[perm[p]] = p
-    for i in prange(m_q):
-        q = queries[i]
-        r = thresholds[i]
-        me = pos[self_index[i]] if self_index[i] >= 0 else -1
-        stack = np.empty(depth * 2, np.int64)
-        top = 1
-        stack[0] = 0
-        cnt = 0
-        while top > 0:
-            top -= 1
-            node = stack[top]
-            mind, maxd = _box_min_max_dist(q, lo, hi, node, metric)
-            if mind >= r:
-                continue
-            if maxd < r:
-                cnt += end[node] - start[node]
-                if start[node] <= me < end[node]:
-                    cnt -= 1
-                continue
-            if left[node] < 0:
-                for j in range(start[node], end[node]):
-                    if j != me and _point_dist(q, tdata, j, metric) < r:
-                        cnt += 1
-                continue
-            stack[top] = left[node]
-            stack[top + 1] = right[node]
-            top += 2
-        counts[i] = cnt
-    return counts
 
 
 @jit
@@ -515,7 +426,7 @@ def _leaves(left):
 def _leaf_dists(tdata_t, tdata, j0, j1, p, metric, acc):
     """Distances from tree point ``p`` to tree points ``j0 <= j < j1`` into
     ``acc[:j1 - j0]``, accumulated a column at a time over the leaf (loops over
-    samples, which vectorise) with the arithmetic of :func:`_point_dist`."""
+    samples, which vectorise) with the arithmetic of :func:`_dist`."""
     m = j1 - j0
     for jj in range(m):
         acc[jj] = 0.0
@@ -618,7 +529,7 @@ def _kdtree_self_count_leaves(tree, thresholds, metric):
                 if not (mask & bit):
                     continue
                 p = s0 + b
-                mind, maxd = _box_min_max_dist(tdata[p], lo, hi, node, metric)
+                mind, maxd = _box_min_max_dist(tdata[p], lo[node], hi[node], metric)
                 if mind >= r[b]:
                     continue
                 if maxd < r[b]:
@@ -667,11 +578,14 @@ def padded_tree(tree):
 
 
 def _row_tuple(row, proto):
-    """The first ``len(proto)`` values of ``row`` as a tuple (jitted code only)."""
+    """The first ``len(proto)`` values of ``row`` as a tuple, or ``row`` itself for an
+    empty ``proto`` (jitted code only)."""
 
 
 @overload(_row_tuple)
 def _row_tuple_impl(row, proto):
+    if proto.count == 0:
+        return lambda row, proto: row
     if proto.count == 4:
         return lambda row, proto: (row[0], row[1], row[2], row[3])
     if proto.count == 8:
@@ -680,74 +594,11 @@ def _row_tuple_impl(row, proto):
     return None
 
 
-@jit(inline="always")
-def _mx(a, b):
-    return a if a > b else b
-
-
-@jit(inline="always")
-def _tuple_dist(r, q, metric):
-    """Distance of the padded row ``r`` to the tuple ``q``: max-norm in blocks of four
-    columns (a tree of maxima, which vectorises), or Euclidean summed in column order."""
-    acc = 0.0
-    if metric == CHEBYSHEV:
-        for c in range(0, len(q), 4):
-            acc = _mx(acc, _mx(_mx(abs(r[c] - q[c]), abs(r[c + 1] - q[c + 1])),
-                               _mx(abs(r[c + 2] - q[c + 2]), abs(r[c + 3] - q[c + 3]))))
-        return acc
-    for c in range(len(q)):
-        g = r[c] - q[c]
-        acc += g * g
-    return np.sqrt(acc)
-
-
-@jit(inline="always")
-def _tuple_box_min_max(lo_row, hi_row, q, metric):
-    """Smallest and largest distance from ``q`` to the points of a padded box."""
-    mn = 0.0
-    mxd = 0.0
-    for c in range(len(q)):
-        g = _mx(_mx(lo_row[c] - q[c], q[c] - hi_row[c]), 0.0)
-        w = _mx(q[c] - lo_row[c], hi_row[c] - q[c])
-        if metric == CHEBYSHEV:
-            mn = _mx(mn, g)
-            mxd = _mx(mxd, w)
-        else:
-            mn += g * g
-            mxd += w * w
-    if metric == CHEBYSHEV:
-        return mn, mxd
-    return np.sqrt(mn), np.sqrt(mxd)
-
-
-@jit(inline="always")
-def _tuple_box_min(lo_row, hi_row, q, metric):
-    """Smallest distance from ``q`` to the points of a padded box."""
-    acc = 0.0
-    for c in range(len(q)):
-        g = _mx(_mx(lo_row[c] - q[c], q[c] - hi_row[c]), 0.0)
-        if metric == CHEBYSHEV:
-            acc = _mx(acc, g)
-        else:
-            acc += g * g
-    return acc if metric == CHEBYSHEV else np.sqrt(acc)
-
-
-@jit(inline="always")
-def _tuple_scan(q, rows, j0, j1, skip_lo, skip_hi, kd, ki, metric):
-    """:func:`_scan` on padded rows."""
-    k = kd.shape[0]
-    for j in range(j0, j1):
-        if skip_lo <= j < skip_hi:
-            continue
-        dj = _tuple_dist(rows[j], q, metric)
-        if dj < kd[k - 1]:
-            _insert(kd, ki, dj, j)
-
-
 @jit(parallel=True)
-def _kdtree_knn_padded(tree, rows, lo, hi, proto, k, metric):
-    """:func:`_kdtree_knn_points` on the padded rows and boxes of :func:`padded_tree`."""
+def _kdtree_knn_points(tree, rows, lo, hi, proto, k, metric):
+    """:func:`kdtree_knn` with one nearer-first traversal per query, seeded with the
+    points next to the query in tree order. ``rows``, ``lo``, ``hi`` are the tree's
+    points and boxes, padded (:func:`padded_tree`) or not (``proto = ()``)."""
     perm, start, end, left, right = tree[1], tree[2], tree[3], tree[4], tree[5]
     n = rows.shape[0]
     dist = np.empty((n, k))
@@ -764,24 +615,24 @@ def _kdtree_knn_padded(tree, rows, lo, hi, proto, k, metric):
             ki[:] = -1
             lo_seed = max(0, p - k)
             hi_seed = min(n, p + k + 1)
-            _tuple_scan(q, rows, lo_seed, hi_seed, p, p + 1, kd, ki, metric)
+            _scan(q, rows, lo_seed, hi_seed, p, p + 1, kd, ki, metric)
             top = 1
             stack[0] = 0
             while top > 0:
                 top -= 1
                 node = stack[top]
-                if _tuple_box_min(lo[node], hi[node], q, metric) >= kd[k - 1]:
+                if _box_min_dist(q, lo[node], hi[node], metric) >= kd[k - 1]:
                     continue
                 if left[node] < 0:  # the seeds (p among them) are done already
-                    _tuple_scan(q, rows, start[node], end[node], lo_seed, hi_seed, kd,
+                    _scan(q, rows, start[node], end[node], lo_seed, hi_seed, kd,
                                 ki, metric)
                     continue
                 a = left[node]
                 b = right[node]
                 top = _push_nearer_last(
                     stack, top, a, b,
-                    _tuple_box_min(lo[a], hi[a], q, metric),
-                    _tuple_box_min(lo[b], hi[b], q, metric),
+                    _box_min_dist(q, lo[a], hi[a], metric),
+                    _box_min_dist(q, lo[b], hi[b], metric),
                 )
             row = perm[p]
             for m in range(k):
@@ -811,7 +662,7 @@ def _kdtree_self_count_padded(tree, rows, lo, hi, proto, thresholds, metric):
             while top > 0:
                 top -= 1
                 node = stack[top]
-                mind, maxd = _tuple_box_min_max(lo[node], hi[node], q, metric)
+                mind, maxd = _box_min_max_dist(q, lo[node], hi[node], metric)
                 if mind >= r:
                     continue
                 if maxd < r:
@@ -819,7 +670,7 @@ def _kdtree_self_count_padded(tree, rows, lo, hi, proto, thresholds, metric):
                     continue
                 if left[node] < 0:
                     for j in range(start[node], end[node]):
-                        cnt += _tuple_dist(rows[j], q, metric) < r
+                        cnt += _dist(rows, j, q, metric) < r
                     continue
                 stack[top] = left[node]
                 stack[top + 1] = right[node]
