@@ -28,10 +28,11 @@ __all__ = ["KSG", "MixedKSG", "KLEntropy"]
 #: ``TREE_MIN_SAMPLES[dim]``; otherwise the blocked brute-force kernel, whose cost
 #: grows as n^2 * dim but with a small constant. The thresholds are the crossovers
 #: measured on a 2-core machine (``benchmarks/knn_crossover.py``): e.g. at
-#: n = 10,000 brute force wins from joint dimension 8 on, at n = 50,000 from about 12.
+#: n = 5,000 brute force wins from joint dimension 8 on, at n = 10,000 to 50,000 from
+#: 12 (at 8 the tree on padded rows wins from about 8,000 samples).
 TREE_MAX_DIM = 12
-TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 2_000, 5: 2_000, 6: 8_000, 7: 8_000,
-                    8: 25_000, 9: 100_000, 10: 100_000, 11: 100_000, 12: 100_000}
+TREE_MIN_SAMPLES = {1: 512, 2: 512, 3: 512, 4: 2_000, 5: 2_000, 6: 4_000, 7: 6_000,
+                    8: 8_000, 9: 100_000, 10: 100_000, 11: 100_000, 12: 100_000}
 _TINY = np.nextafter(0.0, 1.0)  # "<= 0" is "< _TINY" for distances
 
 
