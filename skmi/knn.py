@@ -365,12 +365,12 @@ class KSG(MutualInfoEstimator):
     algorithm : {"auto", "tree", "brute"}, default="auto"
         Neighbour search: a space-partitioning search or the blocked brute-force
         kernel. ``"auto"`` picks the former for low joint dimension and many samples
-        (up to dimension 3 from 512 samples, 4-5 from 2,000, 6-7 from 8,000, 8 from
-        25,000, 9-12 from 100,000; see ``skmi.knn.TREE_MIN_SAMPLES``), brute force
-        otherwise. ``"tree"`` is sorted strips in a 2-D joint space (x-rank strips
-        kept sorted by y; a KD-tree instead when a column has long runs of ties, see
-        ``skmi.knn.STRIPS_MAX_TIE_RUN``) and a KD-tree above. Every path finds the
-        same neighbours and counts, so the estimate does not depend on it.
+        (up to dimension 3 from 512 samples, 4-5 from 2,000, 6 from 4,000, 7 from
+        6,000, 8 from 8,000, 9-12 from 100,000; see ``skmi.knn.TREE_MIN_SAMPLES``),
+        brute force otherwise. ``"tree"`` is sorted strips in a 2-D joint space
+        (x-rank strips kept sorted by y; a KD-tree instead when a column has long runs
+        of ties, see ``skmi.knn.STRIPS_MAX_TIE_RUN``) and a KD-tree above. Every path
+        finds the same neighbours and counts, so the estimate does not depend on it.
     clip : bool, default=False
         Return ``max(0, estimate)`` instead of the raw (possibly negative) value.
     random_state : int, RandomState instance or None, default=None

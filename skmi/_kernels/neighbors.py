@@ -153,10 +153,15 @@ def _build_kdtree_sorted(data, orders, leaf_size):
 
 
 @jit(inline="always")
+def _mx(a, b):
+    return a if a > b else b
+
+
+@jit(inline="always")
 def _accumulate(acc, g, metric):
     """Fold one coordinate gap ``g >= 0`` into a distance accumulator."""
     if metric == CHEBYSHEV:
-        return g if g > acc else acc
+        return _mx(g, acc)
     return acc + g * g
 
 
@@ -166,11 +171,6 @@ def _finish(acc, metric):
     if metric == CHEBYSHEV:
         return acc
     return np.sqrt(acc)
-
-
-@jit(inline="always")
-def _mx(a, b):
-    return a if a > b else b
 
 
 @jit(inline="always")
