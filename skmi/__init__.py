@@ -13,6 +13,8 @@ __version__ = "0.1.0"
 # public name -> submodule that defines it
 _LAZY = {
     "MutualInfoEstimator": "base",
+    "SaturationWarning": "exceptions",
+    "DeterministicLayerWarning": "exceptions",
     "EntropyEstimator": "base",
     "AutoMI": "auto",
     "KSG": "knn",
@@ -39,6 +41,7 @@ _LAZY = {
     "InfoNCE": "neural",
     "SMILE": "neural",
     "VInformation": "vinfo",
+    "ClassifierMI": "classifier",
     "MISelector": "feature_selection",
     "LayerActivationExtractor": "nn",
     "InformationPlane": "nn",
@@ -46,6 +49,6 @@ _LAZY = {
 }
 _SUBMODULES = {"base", "knn", "metrics", "datasets", "cli", "binning", "kde",
                "gaussian", "neural", "nn", "plotting", "auto", "stats", "benchmark",
-               "feature_selection", "vinfo"}
+               "feature_selection", "vinfo", "exceptions", "classifier"}
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

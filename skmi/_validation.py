@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
-__all__ = ["Data", "check_xy", "check_x", "check_discrete_flag", "to_codes"]
+__all__ = ["Data", "check_xy", "check_x", "check_discrete_flag", "check_labels", "to_codes"]
 
 _DISCRETE_KINDS = "biu"  # bool, signed and unsigned integers
 _LABEL_KINDS = "biuOSU"  # ... and, for targets, objects and strings
@@ -46,6 +46,27 @@ def _kind(a) -> str:
 def check_discrete_flag(value, name: str) -> None:
     if not (isinstance(value, (bool, np.bool_)) or value == "auto"):
         raise ValueError(f"{name} must be 'auto', True or False, got {value!r}.")
+
+
+def check_labels(estimator, y, hint: str) -> None:
+    """Refuse a ``y`` that cannot be class labels: floats with non-integer values.
+
+    For estimators that read each distinct value (or row) of ``y`` as a class, a
+    continuous ``y`` (another layer, a real target) would silently become n classes of
+    one sample each. Labels of any other dtype pass; NaN and infinity are left for
+    :func:`check_xy` to report. ``hint`` says what to use instead.
+    """
+    a = np.asarray(y)
+    if a.dtype.kind != "f" or a.size == 0 or not np.all(np.isfinite(a)):
+        return
+    if np.all(np.mod(a, 1.0) == 0.0):
+        return
+    name = type(estimator).__name__
+    shape = "a 2-D float y" if a.ndim == 2 and a.shape[1] > 1 else "a float y"
+    raise ValueError(
+        f"{name} reads y as class labels (each distinct value, or row, one class), but "
+        f"got {shape} with non-integer values. {hint}"
+    )
 
 
 def to_codes(a: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
+from .exceptions import SaturationWarning, warn_user
+
 __all__ = ["MutualInfoEstimator", "EntropyEstimator", "ESTIMATE", "LOWER", "UPPER"]
 
 ESTIMATE = "estimate"
@@ -24,7 +26,9 @@ class MutualInfoEstimator(BaseEstimator):
     critic, the trained model's value on that data).
 
     Subclasses implement ``_validate(X, y, reset)`` returning validated data and
-    ``_estimate(data)`` returning a float in nats.
+    ``_estimate(data)`` returning a float in nats. An estimate pinned at a ceiling of
+    the method (see :class:`~skmi.SaturationWarning`) is reported from ``_estimate``
+    with :meth:`_saturation`; ``fit`` records it in ``saturated_``.
 
     Attributes
     ----------
@@ -42,6 +46,16 @@ class MutualInfoEstimator(BaseEstimator):
 
     def _estimate(self, data) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _saturation(self, message: str | None) -> None:
+        """Record whether the estimate being computed is pinned at a ceiling; warn if so.
+
+        Called by ``_estimate`` (at ``fit`` and at ``score``) with ``None`` or a message
+        saying what the estimate is pinned at and what to change.
+        """
+        self._saturation_message = message
+        if message is not None:
+            warn_user(f"{type(self).__name__}: {message}", SaturationWarning)
 
     def _finish(self, value: float) -> float:
         value = float(value)
@@ -61,10 +75,14 @@ class MutualInfoEstimator(BaseEstimator):
         Returns
         -------
         self : object
-            The fitted estimator, with the estimate in ``mi_`` (nats).
+            The fitted estimator, with the estimate in ``mi_`` (nats) and
+            ``saturated_`` (whether it is pinned at a ceiling of the method, in which
+            case a :class:`~skmi.SaturationWarning` was issued).
         """
         data = self._validate(X, y, reset=True, **kwargs)
+        self._saturation_message = None
         self.mi_ = self._finish(self._fit_estimate(data))
+        self.saturated_ = self._saturation_message is not None
         return self
 
     def _fit_estimate(self, data) -> float:

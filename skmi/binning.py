@@ -47,9 +47,13 @@ from ._kernels._jit import num_threads
 from ._validation import check_x, check_xy
 from .base import EntropyEstimator, MutualInfoEstimator
 
-__all__ = ["BinningMI", "DiscreteMI", "PluginEntropy", "entropy_from_counts"]
+__all__ = ["BinningMI", "DiscreteMI", "PluginEntropy", "entropy_from_counts",
+           "SATURATION_FRACTION"]
 
 CORRECTIONS = ("none", "miller-madow", "nsb")
+#: A binned or plug-in estimate is saturated when at least this fraction of the rows of
+#: a side sit alone in their symbol: I(X; T) is then log n, I(T; Y) is H(Y).
+SATURATION_FRACTION = 0.9
 #: Above this log alphabet size NSB uses the K -> infinity (Dirichlet-process) limit.
 NSB_LOG_K_MAX = 600.0
 _EULER = 0.5772156649015329
@@ -224,6 +228,41 @@ def _mi_from_codes(a, b, correction: str, log_k_a: float | None = None) -> float
     return h
 
 
+def _alone(codes: np.ndarray) -> float:
+    """Fraction of the rows whose symbol no other row shares."""
+    return float(np.count_nonzero(np.bincount(codes) == 1)) / codes.size
+
+
+def _saturation_message(a, b, *, b_binned: bool, unit: str) -> str | None:
+    """Why an estimate from the codes ``a`` (X) and ``b`` (y) is pinned, or None.
+
+    When (nearly) every row of X is a symbol of its own, the plug-in I(X; y) is H(y):
+    log n with one input per row (``y = arange(n)``, the I(X; T) convention), the label
+    entropy against class labels, whatever X does at a finer scale. The same holds for
+    a binned ``y`` against X.
+    """
+    n = a.size
+    for codes, side, other in ((a, "X", "y"), (b, "y", "X")):
+        if side == "y" and not b_binned:
+            break
+        alone = _alone(codes)
+        if alone < SATURATION_FRACTION:
+            continue
+        rest = b if side == "X" else a
+        if _alone(rest) == 1.0:
+            ceiling = f"log n = {np.log(n):.4g} nats (every row its own input)"
+        else:
+            ceiling = f"H({other}) = {_plugin(np.bincount(rest)):.4g} nats"
+        return (
+            f"{alone:.0%} of the rows are alone in their {unit} of {side} "
+            f"({int(codes.max()) + 1} symbols for n_samples={n}): the estimate is pinned "
+            f"at its ceiling {ceiling}, whatever {side} does at a finer scale. Use fewer "
+            "or wider bins, or see the whole range of scales with "
+            "skmi.nn.information_vs_scale."
+        )
+    return None
+
+
 # ----------------------------------------------------------------------- binning
 STRATEGIES = ("fixed", "width", "minmax", "quantile")
 
@@ -368,6 +407,11 @@ class BinningMI(MutualInfoEstimator):
         Estimate, nats.
     n_symbols_ : int
         Number of distinct rows of bins of ``X`` in the training data.
+    saturated_ : bool
+        Whether at least ``SATURATION_FRACTION`` (90%) of the rows of ``X`` (or of a
+        binned ``y``) sit alone in their bin, so that the estimate is pinned at its
+        ceiling: log n for I(X; T) with ``y = arange(n)``, H(y) against labels. A
+        :class:`~skmi.SaturationWarning` says so at ``fit`` (and ``score``).
     n_features_in_ : int
 
     References
@@ -460,6 +504,8 @@ class BinningMI(MutualInfoEstimator):
             a, log_k = self._symbols(data.X)
             b = data.y_codes if data.discrete_y else self._symbols(data.y, "y")[0]
             self.n_symbols_ = int(a.max() + 1)
+            self._saturation(_saturation_message(a, b, b_binned=not data.discrete_y,
+                                                 unit="bin"))
             return _mi_from_codes(a, b, self.correction, max(log_k, np.log(a.max() + 1)))
 
 
@@ -482,6 +528,10 @@ class DiscreteMI(MutualInfoEstimator):
     ----------
     mi_ : float
         Estimate, nats.
+    saturated_ : bool
+        Whether at least 90% of the rows of ``X`` are values seen once (continuous data
+        passed as discrete): the estimate is then pinned at H(y). A
+        :class:`~skmi.SaturationWarning` says so.
     n_features_in_ : int
 
     Examples
@@ -511,6 +561,8 @@ class DiscreteMI(MutualInfoEstimator):
         with num_threads(None, data.n_samples):  # one thread for small inputs
             a = value_symbols(data.X)
         log_k = _column_log_alphabet(data.X, self.alphabet_size)
+        self._saturation(_saturation_message(a, data.y_codes, b_binned=False,
+                                             unit="symbol"))
         return _mi_from_codes(a, data.y_codes, self.correction, log_k)
 
 

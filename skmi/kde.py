@@ -30,8 +30,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._kernels import kde as kk
 from ._kernels._jit import num_threads
-from ._validation import check_x, check_xy
+from ._validation import check_labels, check_x, check_xy
 from .base import ESTIMATE, LOWER, UPPER, EntropyEstimator, MutualInfoEstimator
+from .binning import SATURATION_FRACTION
 
 __all__ = ["KDEMI", "SamplePropagationMI", "MixtureEntropy"]
 
@@ -61,13 +62,62 @@ def _label_entropy(counts) -> float:
     return float(np.log(n) - np.dot(counts, np.log(counts)) / n)
 
 
-def _kt_mi(X, codes, noise_variance: float, bound: str) -> float:
+def _median_nn_sq(X, rng, n_queries: int = 256) -> float:
+    """Median squared Euclidean distance from (up to) ``n_queries`` rows to their
+    nearest other row."""
+    n = X.shape[0]
+    idx = rng.choice(n, size=min(n, n_queries), replace=False)
+    Q = X[idx]
+    D = (np.einsum("ij,ij->i", Q, Q)[:, None] + np.einsum("ij,ij->i", X, X)[None, :]
+         - 2.0 * Q @ X.T)
+    D[np.arange(idx.size), idx] = np.inf
+    return float(np.median(np.maximum(D.min(axis=1), 0.0)))
+
+
+def _kernel_saturation(log_sums, own, X, noise_variance: float, what: str):
+    """Why a noisy-layer estimate is pinned, or None.
+
+    ``log_sums[i]`` is the log of the kernel sum of query i (a sample, or a noisy draw
+    from one) over the samples ``X`` and ``own[i]`` the log of the term of its own
+    sample. When the own term holds at least 90% of the sum for at
+    least ``SATURATION_FRACTION`` of the samples, the noise is far below the distance
+    between neighbouring samples: I(X; T) is pinned at log n and I(T; Y) at H(Y). When
+    every kernel spreads evenly over all samples (each holds at least 90% of n times
+    its own term), the noise swamps the layer and the estimate is pinned near 0.
+    """
+    n = X.shape[0]
+    alone = float(np.mean(own - log_sums >= np.log(0.9)))
+    flat = float(np.mean(log_sums - own >= np.log(0.9 * n)))
+    if alone >= SATURATION_FRACTION:
+        nn_sq = _median_nn_sq(X, np.random.default_rng(0))
+        return (
+            f"noise variance {noise_variance:.3g} is far below the squared distance "
+            f"between neighbouring samples (median {nn_sq:.3g}): for {alone:.0%} of the "
+            f"samples at least 90% of the kernel mass is their own, so {what} is pinned "
+            "at its ceiling (log n for I(X; T), H(y) against labels) whatever the layer "
+            f"does. A noise variance near {nn_sq / 2:.3g} puts the nearest neighbour one "
+            "kernel width away; skmi.nn.information_vs_scale shows the range of scales."
+        )
+    if n > 1 and flat >= SATURATION_FRACTION:
+        spread = float(np.mean(np.var(X, axis=0)) * X.shape[1])
+        return (
+            f"noise variance {noise_variance:.3g} swamps the layer (total variance "
+            f"{spread:.3g}): every kernel spreads evenly over all the samples, so {what} "
+            "is pinned near 0 whatever the layer does. Use a smaller noise variance; "
+            "skmi.nn.information_vs_scale shows the range of scales."
+        )
+    return None
+
+
+def _kt_mi(est, X, codes, noise_variance: float, bound: str) -> float:
     """Kolchinsky-Tracey I(T; Y) (nats): H(Y) + mean_i [log S_i^(y) - log S_i]."""
     Xs, cls, start, end, counts = _by_class(X, codes)
     var = noise_variance if bound == UPPER else 4.0 * noise_variance
     total, within = kk.self_log_sums(
         Xs, 1.0 / (2.0 * var), cls, start, end, block=BLOCK, cut=_cut(Xs.shape[0])
     )
+    est._saturation(_kernel_saturation(total, np.zeros_like(total), Xs, noise_variance,
+                                       "the estimate"))
     return _label_entropy(counts) + float(np.mean(within - total))
 
 
@@ -89,17 +139,21 @@ def _propagate(X, codes, noise_variance: float, n_draws: int, rng):
     the centres of its class, and the class sizes. ``n_draws`` draws per sample."""
     Xs, cls, start, end, counts = _by_class(X, codes)
     n, d = Xs.shape
-    Q = np.repeat(Xs, n_draws, axis=0)
-    Q += np.sqrt(noise_variance) * rng.standard_normal(Q.shape)
+    noise = np.sqrt(noise_variance) * rng.standard_normal((n * n_draws, d))
+    Q = np.repeat(Xs, n_draws, axis=0) + noise
     q_cls = np.repeat(cls, n_draws)
     total, within = kk.mixture_log_sums(
         Q, Xs, 1.0 / (2.0 * noise_variance), q_cls, start, end, self_terms=False,
         block=BLOCK, cut=_cut(n),
     )
-    return total, within, counts, q_cls
+    own = -np.einsum("ij,ij->i", noise, noise) / (2.0 * noise_variance)
+    return total, within, counts, q_cls, own, Xs
 
 
 _NOISE = [Interval(Real, 0, None, closed="neither")]
+_LABEL_HINT = ("For I(T_i; T_j) between two layers use skmi.nn.layer_information (one "
+               "noise convention for both layers); for a continuous target use KSG or "
+               "AutoMI; for I(X; T) pass y = np.arange(n).")
 
 
 class KDEMI(MutualInfoEstimator):
@@ -118,7 +172,15 @@ class KDEMI(MutualInfoEstimator):
     "upper" I(T; Y) is not a guaranteed upper bound (nor the "lower" one a guaranteed
     lower bound); ``estimate_kind`` names the bound used for the entropies.
 
-    ``y`` is always read as class labels (each distinct value a class).
+    ``y`` is always read as class labels (each distinct value, or row, a class): a float
+    ``y`` with non-integer values (a continuous target, another layer) raises a
+    ValueError. I(T_i; T_j) between two layers is :func:`skmi.nn.layer_information`.
+
+    The estimate saturates when the noise is on the wrong scale for the layer: far below
+    the distance between neighbouring samples (each kernel sees only its own sample:
+    I(X; T) = log n, I(T; Y) = H(Y)) or far above the layer's spread (every kernel sees
+    every sample: I near 0). Either way a :class:`~skmi.SaturationWarning` says so,
+    with the median nearest-neighbour distance, and ``saturated_`` is True.
 
     Parameters
     ----------
@@ -135,6 +197,8 @@ class KDEMI(MutualInfoEstimator):
         Estimate, nats.
     estimate_kind : {"upper", "lower"}
         The bound in use (equal to ``bound``).
+    saturated_ : bool
+        Whether the noise scale pins the estimate at a ceiling or near 0 (see above).
     n_features_in_ : int
 
     References
@@ -174,11 +238,13 @@ class KDEMI(MutualInfoEstimator):
         return self.bound
 
     def _validate(self, X, y, reset):
+        check_labels(self, y, _LABEL_HINT)
         return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
 
     def _estimate(self, data) -> float:
         with num_threads(self.n_jobs):
-            return _kt_mi(data.X, data.y_codes, float(self.noise_variance), self.bound)
+            return _kt_mi(self, data.X, data.y_codes, float(self.noise_variance),
+                          self.bound)
 
 
 class SamplePropagationMI(MutualInfoEstimator):
@@ -206,6 +272,9 @@ class SamplePropagationMI(MutualInfoEstimator):
         Estimate, nats.
     std_error_ : float
         Monte-Carlo standard error of ``mi_`` (nats).
+    saturated_ : bool
+        Whether the noise scale pins the estimate at a ceiling or near 0 (as for
+        :class:`KDEMI`; a :class:`~skmi.SaturationWarning` says so).
     n_features_in_ : int
 
     References
@@ -240,14 +309,17 @@ class SamplePropagationMI(MutualInfoEstimator):
         self.n_jobs = n_jobs
 
     def _validate(self, X, y, reset):
+        check_labels(self, y, _LABEL_HINT)
         return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
 
     def _estimate(self, data) -> float:
         rng = check_random_state(self.random_state)
+        var = float(self.noise_variance)
         with num_threads(self.n_jobs):
-            total, within, counts, q_cls = _propagate(
-                data.X, data.y_codes, float(self.noise_variance), self.n_draws, rng
+            total, within, counts, q_cls, own, Xs = _propagate(
+                data.X, data.y_codes, var, self.n_draws, rng
             )
+        self._saturation(_kernel_saturation(total, own, Xs, var, "the estimate"))
         # I = mean[log p(t | y) - log p(t)] with p(t) = 1/n sum_j N(t; h_j),
         #     p(t | y) = 1/n_y sum_{j in y} N(t; h_j)
         terms = within - total - np.log(counts[q_cls]) + np.log(data.n_samples)
@@ -325,7 +397,7 @@ class MixtureEntropy(EntropyEstimator):
                 self.std_error_ = 0.0
                 return _kt_entropy(X, var, self.method)
             rng = check_random_state(self.random_state)
-            total, _, _, _ = _propagate(X, np.zeros(n, np.int64), var, self.n_draws, rng)
+            total = _propagate(X, np.zeros(n, np.int64), var, self.n_draws, rng)[0]
         log_p = total - np.log(n) - d / 2 * np.log(2 * np.pi * var)
         self.std_error_ = float(np.std(log_p) / np.sqrt(log_p.size))
         return float(-np.mean(log_p))

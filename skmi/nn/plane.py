@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from ..exceptions import DeterministicLayerWarning
+
 __all__ = ["InformationPlane", "DeterministicLayerWarning", "describe_estimator",
            "COLUMNS"]
 
@@ -42,15 +44,6 @@ COLUMNS = (
 )
 
 _LN2 = math.log(2.0)
-
-
-class DeterministicLayerWarning(UserWarning):
-    """I(X; T) of a deterministic layer asked of a continuous estimator.
-
-    For a deterministic layer T = f(X), I(X; T) is infinite when X is continuous, and
-    H(X) (log2 of the number of distinct inputs, in bits) on a finite data set, whatever
-    the weights: the estimate then reflects the estimator's bias, not the network.
-    """
 
 
 def _is_label_convention(est) -> bool:
