@@ -44,6 +44,7 @@ MI_ESTIMATORS: dict[str, tuple[str, str]] = {
     "infonce": ("neural", "InfoNCE"),
     "smile": ("neural", "SMILE"),
     "vinfo": ("vinfo", "VInformation"),
+    "classifier": ("classifier", "ClassifierMI"),
 }
 #: name -> (module, class) of the entropy estimators.
 ENTROPY_ESTIMATORS: dict[str, tuple[str, str]] = {

@@ -34,6 +34,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._parallel import serial_blas_below
 from ._validation import _LABEL_KINDS, Data, _kind, check_xy
 from .base import ESTIMATE, MutualInfoEstimator
 
@@ -408,6 +409,19 @@ class VInformation(MutualInfoEstimator):
             cv = check_cv(cv, codes, classifier=task == "classification")
         return list(cv.split(X, codes))
 
+    def _held_out_log_loss(self, y, data: Data):
+        """Class codes of ``y`` and the per-sample log-loss of ``predictor_`` on them."""
+        labels = self._labels(y, data)
+        if labels.ndim != self.classes_.ndim:
+            raise ValueError(
+                f"y has {'several columns' if labels.ndim == 2 else 'one column'}, "
+                f"but {type(self).__name__} was fitted with "
+                f"{'several' if self.classes_.ndim == 2 else 'one'}."
+            )
+        codes = _encode(labels, self.classes_)
+        proba = _proba(self.predictor_, data.X, self._columns, self.class_prior_)
+        return codes, _log_loss(proba, codes)
+
     # -- fit / score -----------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=False)  # the predictor validates itself
@@ -442,16 +456,24 @@ class VInformation(MutualInfoEstimator):
             jobs = (job(predictor, X, target, codes, classes.shape[0], self.smoothing,
                         columns_of, tr, te) for tr, te in folds)
         else:
-            codes = None
+            codes = target = classes = columns_of = None
             folds = self._splits(task, X, None)
             jobs = (delayed(_regression_fold)(predictor, X, data.y, tr, te)
                     for tr, te in folds)
-        results = np.asarray(Parallel(n_jobs=self.n_jobs)(jobs), dtype=np.float64)
+        with serial_blas_below(X.size):
+            results = np.asarray(Parallel(n_jobs=self.n_jobs)(jobs), dtype=np.float64)
+            self._refit(task, predictor, data, target, codes, classes, columns_of)
         marg, cond, sizes = results.T
+        self._fold_losses = results  # summed log-losses per fold, for subclasses
         self.fold_mi_ = (marg - cond) / sizes
         self.marginal_entropy_ = float(marg.sum() / sizes.sum())
         self.conditional_entropy_ = float(cond.sum() / sizes.sum())
         self.mi_ = self._finish(self.marginal_entropy_ - self.conditional_entropy_)
+        return self
+
+    def _refit(self, task, predictor, data, target, codes, classes, columns_of) -> None:
+        """Refit the predictor on all the data; store the task's fitted attributes."""
+        X = data.X
         self.task_ = task
         for stale in _TASK_ATTRIBUTES:  # from an earlier fit on the other task
             self.__dict__.pop(stale, None)
@@ -468,7 +490,6 @@ class VInformation(MutualInfoEstimator):
                 predictor, X, data.y, self.target_cov_)
             self.target_var_ = np.diag(self.target_cov_).copy()
             self.residual_var_ = np.diag(self.residual_cov_).copy()
-        return self
 
     def score(self, X, y) -> float:
         """I_V(X -> y) on new data, with ``predictor_`` and the marginal fitted on all the
@@ -487,17 +508,8 @@ class VInformation(MutualInfoEstimator):
         check_is_fitted(self)
         task, data = self._validate(X, y, reset=False)
         if task == "classification":
-            labels = self._labels(y, data)
-            if labels.ndim != self.classes_.ndim:
-                raise ValueError(
-                    f"y has {'several columns' if labels.ndim == 2 else 'one column'}, "
-                    "but VInformation was fitted with "
-                    f"{'several' if self.classes_.ndim == 2 else 'one'}."
-                )
-            codes = _encode(labels, self.classes_)
-            prior = self.class_prior_
-            cond = _log_loss(_proba(self.predictor_, data.X, self._columns, prior), codes)
-            marg = _log_loss(_proba(None, data.X, self._columns, prior), codes)
+            codes, cond = self._held_out_log_loss(y, data)
+            marg = _log_loss(_proba(None, data.X, self._columns, self.class_prior_), codes)
         else:
             if data.y.shape[1] != self.target_mean_.size:
                 raise ValueError(
