@@ -15,25 +15,47 @@ out about ``50 * 50 / (2 * 5000) = 0.25`` nats too high.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, ndtri
+from scipy.linalg import solve_triangular
+from scipy.special import digamma, logsumexp, ndtri
 from scipy.stats import rankdata
 from sklearn.utils._param_validation import StrOptions
 
 from ._validation import check_xy
 from .base import MutualInfoEstimator
 
-__all__ = ["GaussianMI", "GaussianCopulaMI", "copula_normalize"]
+__all__ = ["GaussianMI", "GaussianCopulaMI", "copula_normalize", "constant_columns"]
+
+
+def _cholesky(C: np.ndarray, what: str) -> np.ndarray:
+    try:
+        return np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            f"The covariance of {what} is singular (collinear columns, or fewer samples "
+            "than dimensions); the Gaussian estimate is undefined."
+        ) from None
 
 
 def _logdet(C: np.ndarray, what: str) -> float:
-    try:
-        L = np.linalg.cholesky(C)
-    except np.linalg.LinAlgError:
+    return 2.0 * float(np.sum(np.log(np.diag(_cholesky(C, what)))))
+
+
+def constant_columns(A: np.ndarray) -> np.ndarray:
+    """Indices of the columns of ``A`` that hold a single value."""
+    A = np.asarray(A)
+    if A.shape[0] == 0:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.all(A == A[0], axis=0))
+
+
+def _check_constant(A: np.ndarray, what: str, why: str, fix: str = "") -> None:
+    const = constant_columns(A)
+    if const.size:
+        shown = ", ".join(map(str, const[:20])) + (", ..." if const.size > 20 else "")
         raise ValueError(
-            f"The covariance of {what} is singular (constant or collinear columns, or "
-            "fewer samples than dimensions); the Gaussian estimate is undefined."
-        ) from None
-    return 2.0 * float(np.sum(np.log(np.diag(L))))
+            f"{const.size} column(s) of {what} are constant (columns {shown}): {why}, "
+            f"and the Gaussian estimate is undefined.{fix}"
+        )
 
 
 def _logdet_bias(d: int, n: int) -> float:
@@ -57,7 +79,16 @@ def _gaussian_mi(X, Y, bias_correction: bool) -> float:
 
 
 def _gaussian_mi_discrete(X, codes, bias_correction: bool) -> float:
-    """Ince et al.'s ``mi_model_gd``: H(X) - sum_y p(y) H(X | Y=y), Gaussian entropies."""
+    """I(X; Y) of the Gaussian class-conditional model, between 0 and H(Y), nats.
+
+    Each class gets the Gaussian of its own mean and covariance; the model's posterior
+    ``q(y | x)`` (quadratic discriminant analysis with the class frequencies as prior)
+    gives ``H(Y) + mean_i log q(y_i | x_i)`` = H(Y) minus the model's in-sample
+    cross-entropy. With ``bias_correction`` the expected in-sample optimism under
+    independence is subtracted: ``(K - 1) (d + d (d + 1) / 2) / (2 n)`` (Wilks: twice
+    the log-likelihood ratio of K class Gaussians against one is chi-squared with that
+    many degrees of freedom).
+    """
     n, d = X.shape
     counts = np.bincount(codes)
     if counts.min() < d + 2:
@@ -65,16 +96,23 @@ def _gaussian_mi_discrete(X, codes, bias_correction: bool) -> float:
             f"Every class needs at least n_features + 2 = {d + 2} samples for a "
             f"class-conditional covariance; the smallest has {counts.min()}."
         )
-    h = _logdet(np.cov(X, rowvar=False).reshape(d, d), "X")
-    if bias_correction:
-        h -= _logdet_bias(d, n)
-    for y, n_y in enumerate(counts):  # one covariance per class
-        Xy = X[codes == y]
-        hy = _logdet(np.cov(Xy, rowvar=False).reshape(d, d), f"X in class {y}")
+    log_joint = np.empty((n, counts.size))
+    for c, n_c in enumerate(counts):  # log pi_c + log N(x; mu_c, S_c) + const
+        Xc = X[codes == c]
+        _check_constant(Xc, f"X in class {c}", "a unit that never varies within a "
+                        "class makes the class-conditional Gaussian degenerate")
+        L = _cholesky(np.cov(Xc, rowvar=False).reshape(d, d), f"X in class {c}")
+        z = solve_triangular(L, (X - Xc.mean(axis=0)).T, lower=True)
+        log_det = 2.0 * float(np.sum(np.log(np.diag(L))))
         if bias_correction:
-            hy -= _logdet_bias(d, n_y)
-        h -= n_y / n * hy
-    return 0.5 * h
+            log_det -= _logdet_bias(d, n_c)
+        log_joint[:, c] = np.log(n_c / n) - 0.5 * (log_det + np.einsum("ij,ij->j", z, z))
+    log_post = log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+    p = counts / n
+    mi = float(-np.dot(p, np.log(p)) + np.mean(log_post[np.arange(n), codes]))
+    if bias_correction:
+        mi -= (counts.size - 1) * (d + d * (d + 1) / 2) / (2.0 * n)
+    return mi
 
 
 def copula_normalize(A: np.ndarray) -> np.ndarray:
@@ -87,7 +125,27 @@ def copula_normalize(A: np.ndarray) -> np.ndarray:
     return ndtri(rankdata(A, axis=0) / (n + 1.0))
 
 
-class GaussianMI(MutualInfoEstimator):
+_DROP_FIX = (" Pass drop_constant=True to drop them: a constant column carries no "
+             "information, so the mutual information is unchanged.")
+
+
+class _ConstantColumns:
+    """``drop_constant`` handling shared by the Gaussian estimators."""
+
+    def _usable(self, A: np.ndarray, name: str) -> np.ndarray:
+        """``A`` without its constant columns (recorded in ``constant_columns_``) when
+        ``drop_constant``; otherwise a ValueError naming them."""
+        if not self.drop_constant:
+            _check_constant(A, name, "a constant column (a dead unit, for a layer) has "
+                            "a singular covariance", _DROP_FIX)
+            self.constant_columns_[name] = np.zeros(0, np.int64)
+            return A
+        const = constant_columns(A)
+        self.constant_columns_[name] = const
+        return np.delete(A, const, axis=1) if const.size else A
+
+
+class GaussianMI(_ConstantColumns, MutualInfoEstimator):
     """Mutual information of jointly Gaussian variables, closed form.
 
     ``I = 1/2 (log det S_xx + log det S_yy - log det S)`` with the sample covariances,
@@ -100,11 +158,18 @@ class GaussianMI(MutualInfoEstimator):
     ----------
     bias_correction : bool, default=True
         Subtract the expected bias of each sample log-determinant.
+    drop_constant : bool, default=False
+        Drop constant columns (dead units of a layer) before estimating; they carry no
+        information, so the MI is unchanged. False: a constant column raises a
+        ValueError that names it (its covariance is singular). A side with no other
+        column has MI 0.
 
     Attributes
     ----------
     mi_ : float
         Estimate, nats.
+    constant_columns_ : dict {"X": ndarray, "y": ndarray}
+        The constant columns dropped from each side (empty without ``drop_constant``).
     n_features_in_ : int
 
     Examples
@@ -119,10 +184,11 @@ class GaussianMI(MutualInfoEstimator):
     True
     """
 
-    _parameter_constraints = {"bias_correction": ["boolean"]}
+    _parameter_constraints = {"bias_correction": ["boolean"], "drop_constant": ["boolean"]}
 
-    def __init__(self, *, bias_correction=True):
+    def __init__(self, *, bias_correction=True, drop_constant=False):
         self.bias_correction = bias_correction
+        self.drop_constant = drop_constant
 
     def _validate(self, X, y, reset):
         data = check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=False)
@@ -135,31 +201,67 @@ class GaussianMI(MutualInfoEstimator):
         return data
 
     def _estimate(self, data) -> float:
-        return _gaussian_mi(data.X, data.y, self.bias_correction)
+        self.constant_columns_ = {}
+        X, Y = self._usable(data.X, "X"), self._usable(data.y, "y")
+        if X.shape[1] == 0 or Y.shape[1] == 0:
+            return 0.0
+        return _gaussian_mi(X, Y, self.bias_correction)
 
 
-class GaussianCopulaMI(MutualInfoEstimator):
+class GaussianCopulaMI(_ConstantColumns, MutualInfoEstimator):
     """Gaussian-copula mutual information (Ince et al. 2017).
 
     Each column is rank-transformed to a standard normal (:func:`copula_normalize`), so
     the estimate depends only on the copula and is unchanged by any strictly increasing
-    map of any column; then the Gaussian closed form with bias correction. For discrete
-    ``y`` (class labels) it is Ince et al.'s ``gcmi_model_cd``:
-    ``H(X) - sum_y p(y) H(X | Y=y)`` with Gaussian entropies of the copula-normalised
-    ``X``, each class needing ``n_features + 2`` samples. It is a lower bound on the MI
-    whenever the copula is not Gaussian (up to estimation error).
+    map of any column; then the Gaussian closed form with bias correction.
+
+    What the number is (``estimate_kind = "estimate"``):
+
+    - **Continuous X and y, one column each**: a lower bound on I(X; y) up to sampling
+      error. After the rank transform both marginals are exactly Gaussian, and among
+      joint laws with Gaussian marginals and a given correlation the Gaussian has the
+      least mutual information.
+    - **Continuous, several columns on both sides**: neither a lower nor an upper bound.
+      The columns of a side are each Gaussian, but the side as a vector need not be
+      (clusters, a curved manifold), and the estimate can then exceed I(X; y) by up to
+      the smaller side's non-Gaussianity (its negentropy): e.g. well-separated clusters
+      shared by X and y give large correlations and a value far above the log of the
+      number of clusters. :class:`~skmi.AutoMI` accounts for this.
+    - **Discrete y (class labels)**: the mutual information of the Gaussian
+      class-conditional model fitted to the normal scores (a mean and covariance per
+      class, the class frequencies as prior): H(y) plus the mean log posterior
+      ``log q(y_i | x_i)`` of that model (quadratic discriminant analysis), so always
+      between 0 and H(y) = at most log(n_classes). By the Barber-Agakov inequality it is
+      a lower bound on I(X; y) up to sampling error and the optimism of evaluating the
+      model on the data it was fitted to; ``bias_correction`` subtracts that optimism's
+      expectation under independence, ``(K - 1) (d + d (d + 1) / 2) / (2 n)`` for ``K``
+      classes and ``d`` columns. (Ince et al.'s ``gcmi_model_cd``, H(X) minus the mean
+      class-conditional Gaussian entropy, is not used: it is no bound and can exceed
+      H(y) many times over, e.g. 8 bits for 10 classes.) Every class needs
+      ``n_features + 2`` samples, and a column that is constant within a class (a unit
+      that one class never activates) makes that class's Gaussian degenerate and raises
+      a ValueError naming it; for network layers :class:`~skmi.ClassifierMI` is the
+      robust label estimator.
 
     Parameters
     ----------
     discrete_y : {"auto", True, False}, default="auto"
         Treat ``y`` as class labels (integer or string ``y`` under ``"auto"``).
     bias_correction : bool, default=True
-        Subtract the expected bias of each sample log-determinant.
+        Subtract the expected bias of each sample log-determinant (and, for class
+        labels, the in-sample optimism above).
+    drop_constant : bool, default=False
+        Drop columns that are constant over all the samples (dead units) before
+        estimating; they carry no information. False: they raise a ValueError naming
+        them.
 
     Attributes
     ----------
     mi_ : float
         Estimate, nats.
+    constant_columns_ : dict {"X": ndarray, "y": ndarray}
+        The constant columns dropped from each side (empty without ``drop_constant``;
+        no "y" entry for class labels).
     n_features_in_ : int
 
     References
@@ -184,11 +286,13 @@ class GaussianCopulaMI(MutualInfoEstimator):
     _parameter_constraints = {
         "discrete_y": [StrOptions({"auto"}), "boolean"],
         "bias_correction": ["boolean"],
+        "drop_constant": ["boolean"],
     }
 
-    def __init__(self, *, discrete_y="auto", bias_correction=True):
+    def __init__(self, *, discrete_y="auto", bias_correction=True, drop_constant=False):
         self.discrete_y = discrete_y
         self.bias_correction = bias_correction
+        self.drop_constant = drop_constant
 
     def _validate(self, X, y, reset):
         data = check_xy(self, X, y, reset=reset, discrete_x=False,
@@ -202,7 +306,12 @@ class GaussianCopulaMI(MutualInfoEstimator):
         return data
 
     def _estimate(self, data) -> float:
-        cx = copula_normalize(data.X)
+        self.constant_columns_ = {}
+        X = self._usable(data.X, "X")
+        Y = None if data.discrete_y else self._usable(data.y, "y")
+        if X.shape[1] == 0 or (Y is not None and Y.shape[1] == 0):
+            return 0.0
+        cx = copula_normalize(X)
         if data.discrete_y:
             return _gaussian_mi_discrete(cx, data.y_codes, self.bias_correction)
-        return _gaussian_mi(cx, copula_normalize(data.y), self.bias_correction)
+        return _gaussian_mi(cx, copula_normalize(Y), self.bias_correction)
