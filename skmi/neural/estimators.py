@@ -24,8 +24,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_xy
+from .._validation import Data, check_xy
 from ..base import LOWER, MutualInfoEstimator
+from ..exceptions import SaturationWarning, warn_user
+from ..vinfo import _encode
 from ._torch import require_torch, resolve_device
 
 __all__ = ["MINE", "NWJ", "InfoNCE", "SMILE", "TrainingDivergedWarning"]
@@ -86,6 +88,12 @@ _SHARED_PARAMETERS = """\
         None trains for ``max_epochs``/``max_steps``.
     tol : float, default=1e-4
         Minimum validation improvement (nats) that resets ``patience``.
+    discrete_y : {"auto", True, False}, default="auto"
+        Whether ``y`` holds class labels. Labels are one-hot encoded (one column per
+        class, not scaled) before the critic sees them: a label read as one number
+        would impose an order and distances on the classes. ``"auto"``: integer,
+        boolean or string ``y`` is labels (rows of a 2-D ``y`` are one class each);
+        False: ``y`` is numeric whatever its dtype.
     scaling : {"quantile", "standard"} or None, default="quantile"
         Per-column input map fitted on the training split. ``"quantile"``: map each
         column through its empirical distribution function to standard-normal scores
@@ -131,6 +139,12 @@ _SHARED_ATTRIBUTES = """\
         the best finite epoch before it.
     device_ : str
         Device the critic was trained on.
+    classes_ : ndarray or None
+        The class labels that the one-hot columns stand for (None for numeric ``y``).
+    saturated_ : bool
+        Whether the bound is pinned at a ceiling of its own: for InfoNCE, within 10%
+        of log(batch size) (a :class:`~skmi.SaturationWarning` says so); False for
+        the other bounds, which have none.
     n_features_in_ : int"""
 
 
@@ -138,6 +152,20 @@ def _document(cls):
     cls.__doc__ = (cls.__doc__ or "").replace("%(parameters)s", _SHARED_PARAMETERS)
     cls.__doc__ = cls.__doc__.replace("%(attributes)s", _SHARED_ATTRIBUTES)
     return cls
+
+
+def _label_rows(y, n: int) -> np.ndarray:
+    """Labels as a 1-D array, or one row per sample for a 2-D ``y``."""
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    return labels.reshape(n, -1) if labels.ndim > 1 else labels
+
+
+def _one_hot(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    out = np.zeros((codes.size, n_classes))
+    out[np.arange(codes.size), codes] = 1.0
+    return out
 
 
 def _module_to_cpu(module):
@@ -174,6 +202,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "discrete_y": [StrOptions({"auto"}), "boolean"],
         "scaling": [StrOptions({"standard", "quantile"}), None],
         "device": "no_validation",  # checked by resolve_device (str or torch.device)
         "dtype": [StrOptions(set(_DTYPES))],
@@ -195,6 +224,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         validation_fraction=0.2,
         patience=10,
         tol=1e-4,
+        discrete_y="auto",
         scaling="quantile",
         device="auto",
         dtype="float32",
@@ -212,6 +242,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.tol = tol
+        self.discrete_y = discrete_y
         self.scaling = scaling
         self.device = device
         self.dtype = dtype
@@ -238,17 +269,33 @@ class _NeuralMIEstimator(MutualInfoEstimator):
 
     def _validate(self, X, y, reset):
         data = check_xy(
-            self, X, y, reset=reset, discrete_x=False, discrete_y=False,
+            self, X, y, reset=reset, discrete_x=False,
+            discrete_y=self.discrete_y if reset else self.classes_ is not None,
             min_samples=4 if reset else 2,
             why="two to train the critic and two to validate it" if reset
             else "a joint pair and a shuffled pair",
         )
-        if not reset and data.y.shape[1] != self._n_features_y:
+        if reset:
+            return data
+        if self.classes_ is not None:
+            Y = _one_hot(_encode(_label_rows(y, data.n_samples), self.classes_),
+                         len(self.classes_))
+            return Data(data.X, Y, False, False)
+        if data.y.shape[1] != self._n_features_y:
             raise ValueError(
                 f"y has {data.y.shape[1]} features, but {type(self).__name__} was fitted "
                 f"with {self._n_features_y}."
             )
         return data
+
+    def _labels_to_columns(self, y, data):
+        """One-hot columns for class labels (``classes_`` set), else ``data.y``."""
+        if not data.discrete_y:
+            self.classes_ = None
+            return data.y
+        labels = _label_rows(y, data.n_samples)
+        self.classes_ = labels[np.unique(data.y_codes, return_index=True)[1]]
+        return _one_hot(data.y_codes, len(self.classes_))
 
     def _build_critic(self, x_dim: int, y_dim: int):
         torch = require_torch()
@@ -299,7 +346,8 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         ----------
         X : array-like of shape (n_samples, n_features_x)
         y : array-like of shape (n_samples,) or (n_samples, n_features_y)
-            Both are used as numeric features (one-hot encode categorical variables).
+            Numeric features; class labels in ``y`` are one-hot encoded (see
+            ``discrete_y``).
 
         Returns
         -------
@@ -310,7 +358,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         from . import _training
 
         data = self._validate(X, y, reset=True)
-        Xa, Ya = data.X, data.y
+        Xa, Ya = data.X, self._labels_to_columns(y, data)
         n = Xa.shape[0]
         device = resolve_device(self.device)
         dtype = getattr(torch, self.dtype)
@@ -323,7 +371,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
 
         self._n_features_y = Ya.shape[1]
         self._x_scaler = self._fit_scaler(Xa[train_idx])
-        self._y_scaler = self._fit_scaler(Ya[train_idx])
+        self._y_scaler = None if data.discrete_y else self._fit_scaler(Ya[train_idx])
 
         def to_device(a, scaler):
             a = a if scaler is None else scaler.transform(a)
@@ -362,6 +410,10 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         self.device_ = str(device)
         self._fit_dtype = self.dtype
         self._score_seed = score_seed
+        message = self._ceiling_message(min(self.batch_size, n_val))
+        self.saturated_ = message is not None
+        if message is not None:
+            warn_user(f"{type(self).__name__}: {message}", SaturationWarning)
         if result.diverged:
             kept = (f"the critic of epoch {result.best_epoch} is kept and its validation "
                     f"bound, {result.best_value:.4g} nats, is mi_"
@@ -375,6 +427,10 @@ class _NeuralMIEstimator(MutualInfoEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _ceiling_message(self, batch: int) -> str | None:
+        """Why ``mi_`` is pinned at a ceiling of the bound itself, or None."""
+        return None
 
     def _fit_scaler(self, A: np.ndarray):
         if self.scaling is None:
@@ -414,7 +470,9 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         critic = self.critic_.to(device)
         X, y = data.X, data.y
         if self._x_scaler is not None:
-            X, y = self._x_scaler.transform(X), self._y_scaler.transform(y)
+            X = self._x_scaler.transform(X)
+        if self._y_scaler is not None:
+            y = self._y_scaler.transform(y)
         Xt = torch.as_tensor(X, dtype=dtype).to(device)
         yt = torch.as_tensor(y, dtype=dtype).to(device)
         generator = torch.Generator(device=device)
@@ -516,6 +574,7 @@ class MINE(_NeuralMIEstimator):
         validation_fraction=0.2,
         patience=10,
         tol=1e-4,
+        discrete_y="auto",
         scaling="quantile",
         device="auto",
         dtype="float32",
@@ -528,7 +587,7 @@ class MINE(_NeuralMIEstimator):
             critic_params=critic_params, batch_size=batch_size, lr=lr,
             max_epochs=max_epochs, max_steps=max_steps,
             validation_fraction=validation_fraction, patience=patience, tol=tol,
-            scaling=scaling, device=device, dtype=dtype,
+            discrete_y=discrete_y, scaling=scaling, device=device, dtype=dtype,
             random_state=random_state,
         )
         self.ema_rate = ema_rate
@@ -625,6 +684,15 @@ class InfoNCE(_NeuralMIEstimator):
 
         return BoundObjective(bounds.infonce_bound)
 
+    def _ceiling_message(self, batch: int) -> str | None:
+        cap = math.log(batch)
+        if not self.mi_ >= 0.9 * cap:
+            return None
+        return (f"the held-out bound {self.mi_:.4g} nats is within 10% of its ceiling "
+                f"log(batch size) = log({batch}) = {cap:.4g} nats: the true MI may be "
+                "much larger. Raise batch_size (and the number of held-out rows), or "
+                "use SMILE or a k-NN estimator.")
+
 
 @_document
 class SMILE(_NeuralMIEstimator):
@@ -691,6 +759,7 @@ class SMILE(_NeuralMIEstimator):
         validation_fraction=0.2,
         patience=10,
         tol=1e-4,
+        discrete_y="auto",
         scaling="quantile",
         device="auto",
         dtype="float32",
@@ -703,7 +772,7 @@ class SMILE(_NeuralMIEstimator):
             critic_params=critic_params, batch_size=batch_size, lr=lr,
             max_epochs=max_epochs, max_steps=max_steps,
             validation_fraction=validation_fraction, patience=patience, tol=tol,
-            scaling=scaling, device=device, dtype=dtype,
+            discrete_y=discrete_y, scaling=scaling, device=device, dtype=dtype,
             random_state=random_state,
         )
         self.clip = clip
