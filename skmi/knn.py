@@ -306,9 +306,40 @@ def _mixed_ksg(X, Y, k: int, algorithm: str) -> float:
     return np.mean(digamma(kp) + np.log(n) - digamma(nx) - digamma(ny))
 
 
+#: A value held by at least this fraction of a column's rows (and by more than k of
+#: them) is a point mass: KLEntropy refuses the column.
+POINT_MASS_FRACTION = 0.01
+
+
+def point_mass_columns(X: np.ndarray, min_count: int) -> list[tuple[int, float, float]]:
+    """``(column, value, fraction of rows)`` for every column of ``X`` whose most
+    frequent value is held by at least ``min_count`` rows."""
+    found = []
+    for j in range(X.shape[1]):
+        col = np.sort(X[:, j])
+        starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+        runs = np.diff(np.r_[starts, col.size])
+        top = int(np.argmax(runs))
+        if runs[top] >= min_count:
+            found.append((j, float(col[starts[top]]), runs[top] / col.size))
+    return found
+
+
 def _kl_entropy(X, k: int, metric: str, algorithm: str) -> float:
     """Kozachenko-Leonenko differential entropy in nats."""
     n, d = X.shape
+    masses = point_mass_columns(X, max(k + 1, int(np.ceil(POINT_MASS_FRACTION * n))))
+    if masses:
+        shown = ", ".join(f"column {j}: {v:g} in {f:.0%} of the rows"
+                          for j, v, f in masses[:5])
+        raise ValueError(
+            f"{len(masses)} column(s) of X have point masses ({shown}"
+            f"{', ...' if len(masses) > 5 else ''}): a variable with an atom has no "
+            "density, so its differential entropy is -infinity and the "
+            "Kozachenko-Leonenko estimate is meaningless (a ReLU layer's exact zeros, "
+            "for one). Use PluginEntropy on binned or discrete values, MixtureEntropy "
+            "for the layer with Gaussian noise, or drop the columns."
+        )
     code = nb.CHEBYSHEV if metric == "chebyshev" else nb.EUCLIDEAN
     r = _knn(X, k, algorithm, code, with_index=False)[0][:, -1]
     if np.any(r == 0):
@@ -586,8 +617,11 @@ class KLEntropy(EntropyEstimator):
 
     ``H = psi(n) - psi(k) + log V_d + d * mean(log r_k)`` with ``r_k`` the distance to
     the k-th neighbour and ``V_d`` the volume of the unit ball of the metric. The data
-    are used as given (entropy is not scale invariant): no scaling, no noise. Repeated
-    rows (a k-NN distance of 0) raise an error: the estimator assumes a density.
+    are used as given (entropy is not scale invariant): no scaling, no noise. The
+    estimator assumes a density: a column with a point mass (one value held by at least
+    1% of the rows and more than k of them, e.g. a ReLU unit's exact zeros) or repeated
+    rows (a k-NN distance of 0) raise a ValueError, since the differential entropy of a
+    variable with atoms is -infinity.
 
     Parameters
     ----------

@@ -14,6 +14,11 @@ ESTIMATORS = [
 
 
 def _expected_failed_checks(estimator):
+    if isinstance(estimator, KLEntropy):
+        reason = ("integer-valued X (a few values, each held by many rows) has point "
+                  "masses: its differential entropy is -infinity, so KLEntropy refuses it")
+        return {"check_estimators_dtypes": reason,
+                "check_positive_only_tag_during_fit": reason}
     return {}
 
 

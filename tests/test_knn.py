@@ -252,9 +252,26 @@ def test_kl_entropy_scales_with_data():
 
 
 def test_kl_entropy_rejects_repeated_rows():
-    x = np.repeat(np.random.default_rng(0).standard_normal((100, 2)), 5, axis=0)
+    x = np.random.default_rng(0).standard_normal((2000, 2))
+    # rows repeated 4 times (k + 1), each value in 0.2% of the rows: below the point-mass
+    # threshold, caught by the k-NN distance of 0
     with pytest.raises(ValueError, match="distance 0"):
-        KLEntropy(k=3).fit(x)
+        KLEntropy(k=3).fit(np.repeat(x[:500], 4, axis=0))
+    # repeated 20 times: every value is a point mass of 1% of the rows
+    with pytest.raises(ValueError, match="point masses"):
+        KLEntropy(k=3).fit(np.repeat(x[:100], 20, axis=0))
+
+
+def test_kl_entropy_refuses_point_masses_and_names_them():
+    """A ReLU layer is a mixed variable: no density, differential entropy -infinity."""
+    rng = np.random.default_rng(1)
+    layer = np.maximum(0.0, rng.standard_normal((3000, 4)) + [2.0, 2.0, 0.0, 2.0])
+    # column 2: half its rows at 0; the others 2.3% (Phi(-2)), above the 1% threshold
+    with pytest.raises(ValueError, match=r"4 column\(s\).*column 2: 0 in 5\d%"):
+        skmi.entropy(layer)
+    continuous = rng.standard_normal((3000, 2))
+    continuous[:29, 0] = 0.0        # 29 rows < 1% of 3000: a tie, not an atom
+    assert np.isfinite(KLEntropy().fit(continuous).entropy_)
 
 
 def test_n_jobs_does_not_change_the_estimate():
