@@ -97,12 +97,15 @@ def _z_max(n_tests: int, p_fail: float = 1e-4) -> float:
 
 # ------------------------------------------------------------------- the registry
 def test_suites_sizes_and_unique_names():
-    sizes = {s: len(get_tasks(s)) for s in ("main", "gao", "staircase", "high_mi", "all")}
-    assert sizes == {"main": 40, "gao": 3, "staircase": 5, "high_mi": 6, "all": 54}
+    sizes = {s: len(get_tasks(s))
+             for s in ("main", "gao", "staircase", "high_mi", "layers", "all")}
+    assert sizes == {"main": 40, "gao": 3, "staircase": 5, "high_mi": 6, "layers": 19,
+                     "all": 73}
     assert len(set(ALL)) == len(ALL)
     assert task_names() == task_names("main") == [row[0] for row in BMI_MAIN]
     families = {"normal", "student", "additive-uniform", "transformed", "mixture",
-                "staircase", "high-mi"}
+                "staircase", "high-mi", "layer-relu", "layer-tanh", "layer-leaky",
+                "noisy-layer"}
     for task in get_tasks("all"):
         assert isinstance(task, Task)
         assert task.family in families
@@ -110,6 +113,7 @@ def test_suites_sizes_and_unique_names():
         assert task.dim_x >= 1 and task.dim_y >= 1
         assert task.description and "\n" not in task.description
         assert len(task.discrete) == 2 and all(isinstance(b, bool) for b in task.discrete)
+        assert len(task.labels) == 2 and all(isinstance(b, bool) for b in task.labels)
     assert get_tasks() is not get_tasks()  # a new list each call
 
 
@@ -127,7 +131,7 @@ def test_main_tasks_match_bmi(row):
 
 
 def test_lookup_errors():
-    with pytest.raises(ValueError, match="main, gao, staircase, high_mi, all"):
+    with pytest.raises(ValueError, match="main, gao, staircase, high_mi, layers, all"):
         get_tasks("mian")
     with pytest.raises(ValueError, match="Unknown suite"):
         task_names("everything")
@@ -158,8 +162,9 @@ def test_sample_contract(name):
     task = get_task(name)
     X, Y = task.sample(50, random_state=3)
     assert X.shape == (50, task.dim_x) and Y.shape == (50, task.dim_y)
-    for A in (X, Y):
-        assert A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable
+    for A, is_label in zip((X, Y), task.labels):  # a labels side is int64
+        assert A.dtype == (np.int64 if is_label else np.float64)
+        assert A.flags.c_contiguous and A.flags.writeable
         assert np.all(np.isfinite(A))
     assert not np.shares_memory(X, Y)
     X2, Y2 = task.sample(50, random_state=3)

@@ -300,8 +300,10 @@ def _run_chunk(task, seed: int, n_samples: int, named: list, unit: str) -> list[
     """Sample ``task`` once for ``seed`` and fit every (name, estimator) of ``named``."""
     try:
         X, Y = task.sample(n_samples, random_state=seed)
-        X = np.asarray(X, dtype=np.float64).reshape(n_samples, -1)
-        Y = np.asarray(Y, dtype=np.float64).reshape(n_samples, -1)
+        # a side of class labels (task.labels) stays int64, so estimators see labels
+        labels = getattr(task, "labels", (False, False))
+        X, Y = (np.asarray(A, dtype=np.int64 if is_label else np.float64).reshape(n_samples, -1)
+                for A, is_label in zip((X, Y), labels))
         X.setflags(write=False)  # an estimator that writes into its input fails loudly
         Y.setflags(write=False)
         sample_error = None

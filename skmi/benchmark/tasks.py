@@ -22,8 +22,15 @@ information (nats) and a sampler. :func:`get_tasks` returns a suite of them:
     A sweep of high MI at fixed dimension: ``X, Y`` in R^5, 5 independent pairs of
     equal correlation, I = 1, 2.5, 5, 7.5, 10, 15 nats (per-pair correlation from 0.57
     to 0.9988), where the k-NN and variational estimators are known to fall short.
+``"layers"``
+    19 hidden-layer-like distributions against class labels or input identities
+    (:mod:`skmi.benchmark.layers`): ReLU layers of width 4 to 1024 (about 40% exact
+    zeros), tanh and leaky-ReLU layers against 10 classes, and noisy tanh layers
+    against the index of a finite input set; ``Y`` holds the labels, returned as int64
+    (``Task.labels``). Truths are Monte-Carlo averages of the exact posterior
+    entropy, standard errors below 0.001 nats.
 ``"all"``
-    All of the above, in that order (54 tasks).
+    All of the above, in that order (73 tasks).
 
 The closed forms:
 
@@ -34,6 +41,8 @@ The closed forms:
 - ``X ~ U(0, 1)``, ``Y = X + U(-e, e)``: ``e - log(2e)`` for ``e <= 1/2``, ``1/(4e)``
   otherwise.
 - An invertible map of ``X`` alone or ``Y`` alone leaves ``I`` unchanged.
+- Class-conditional layers (``"layers"``): ``I = log K - E_t[H(Y | T = t)]`` with the
+  posterior in closed form, averaged by Monte Carlo.
 
 Samples are not standardised; bmi's benchmark rescales each sample to zero mean and unit
 variance per column before estimating, which an estimator (or the runner) may do too.
@@ -81,7 +90,7 @@ __all__ = [
 ]
 
 #: The suite names :func:`get_tasks` accepts.
-SUITES = ("main", "gao", "staircase", "high_mi", "all")
+SUITES = ("main", "gao", "staircase", "high_mi", "layers", "all")
 
 Sampler = Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
@@ -97,7 +106,8 @@ class Task:
         Short unique identifier, e.g. ``"normal-5x5-dense"``.
     family : str
         ``"normal"``, ``"student"``, ``"additive-uniform"``, ``"transformed"``,
-        ``"mixture"``, ``"staircase"`` or ``"high-mi"``.
+        ``"mixture"``, ``"staircase"``, ``"high-mi"``, ``"layer-relu"``,
+        ``"layer-tanh"``, ``"layer-leaky"`` or ``"noisy-layer"``.
     dim_x, dim_y : int
         Number of columns of ``X`` and of ``Y``.
     mutual_information : float
@@ -110,12 +120,16 @@ class Task:
         or a discrete-continuous mixture: such a variable has repeated values with
         positive probability, which plain k-NN estimators do not expect (use a mixed
         estimator such as ``MixedKSG``). Discrete values are returned as integer-valued
-        float64 columns.
+        float64 columns, except on a side with ``labels``.
     sampler : callable
         ``sampler(n_samples, rng) -> (X, Y)`` with ``rng`` a ``numpy.random.Generator``;
         :meth:`sample` validates its arguments and output around it. To build a task of
         your own, pass a module-level function (or a ``functools.partial`` of one) so
         the task pickles.
+    labels : tuple of two bools, default=(False, False)
+        Whether ``X`` (first) and ``Y`` (second) hold class labels or input identities:
+        :meth:`sample` returns such a side as int64 (the sampler must give integer
+        values), so estimators that detect labels by dtype treat it as categorical.
 
     Examples
     --------
@@ -134,6 +148,7 @@ class Task:
     description: str
     discrete: tuple[bool, bool] = (False, False)
     sampler: Sampler | None = field(default=None, repr=False, compare=False)
+    labels: tuple[bool, bool] = (False, False)
 
     def __post_init__(self) -> None:
         for attr in ("dim_x", "dim_y"):
@@ -162,19 +177,31 @@ class Task:
         -------
         X : ndarray of shape (n_samples, dim_x), float64, C-contiguous
         Y : ndarray of shape (n_samples, dim_y), float64, C-contiguous
+            A side with ``labels`` is int64 instead.
         """
         if (isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral)
                 or n_samples < 1):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = _as_generator(random_state)
         X, Y = self.sampler(int(n_samples), rng)
-        X = np.array(X, dtype=np.float64, order="C", copy=True).reshape(n_samples, -1)
-        Y = np.array(Y, dtype=np.float64, order="C", copy=True).reshape(n_samples, -1)
+        X, Y = (_as_side(A, n_samples, is_label, self.name)
+                for A, is_label in zip((X, Y), self.labels))
         if X.shape[1] != self.dim_x or Y.shape[1] != self.dim_y:
             raise RuntimeError(f"Task {self.name!r}: sampler returned shapes {X.shape} and "
                                f"{Y.shape}, expected ({n_samples}, {self.dim_x}) and "
                                f"({n_samples}, {self.dim_y}).")
         return X, Y
+
+
+def _as_side(A, n_samples: int, is_label: bool, name: str) -> np.ndarray:
+    """A sampler's output as a new C-contiguous float64 array, or int64 for labels."""
+    if not is_label:
+        return np.array(A, dtype=np.float64, order="C", copy=True).reshape(n_samples, -1)
+    A = np.asarray(A)
+    if not (np.issubdtype(A.dtype, np.integer) or np.issubdtype(A.dtype, np.bool_)):
+        if not np.all(np.isfinite(A)) or np.any(A != np.round(A)):
+            raise RuntimeError(f"Task {name!r}: a labels side must hold integers.")
+    return np.array(A, dtype=np.int64, order="C", copy=True).reshape(n_samples, -1)
 
 
 def _as_generator(random_state) -> np.random.Generator:
@@ -519,13 +546,16 @@ def _high_mi_tasks() -> list[Task]:
 
 @cache
 def _registry() -> dict[str, tuple[Task, ...]]:
+    from .layers import layer_tasks  # layers imports Task from here
+
     suites = {
         "main": tuple(_main_tasks()),
         "gao": tuple(_gao_tasks()),
         "staircase": tuple(_staircase_tasks()),
         "high_mi": tuple(_high_mi_tasks()),
+        "layers": tuple(layer_tasks()),
     }
-    suites["all"] = tuple(t for s in ("main", "gao", "staircase", "high_mi") for t in suites[s])
+    suites["all"] = tuple(t for s in SUITES[:-1] for t in suites[s])
     return suites
 
 
@@ -534,13 +564,13 @@ def get_tasks(suite: str = "main") -> list[Task]:
 
     Parameters
     ----------
-    suite : {"main", "gao", "staircase", "high_mi", "all"}, default="main"
+    suite : {"main", "gao", "staircase", "high_mi", "layers", "all"}, default="main"
 
     Examples
     --------
     >>> from skmi.benchmark import get_tasks
-    >>> [len(get_tasks(s)) for s in ("main", "gao", "staircase", "high_mi", "all")]
-    [40, 3, 5, 6, 54]
+    >>> [len(get_tasks(s)) for s in ("main", "gao", "staircase", "high_mi", "layers", "all")]
+    [40, 3, 5, 6, 19, 73]
     """
     registry = _registry()
     if suite not in registry:
