@@ -411,6 +411,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         self._fit_dtype = self.dtype
         self._score_seed = score_seed
         message = self._ceiling_message(min(self.batch_size, n_val))
+        self._saturation_message = message
         self.saturated_ = message is not None
         if message is not None:
             warn_user(f"{type(self).__name__}: {message}", SaturationWarning)
