@@ -74,7 +74,27 @@ def _median_nn_sq(X, rng, n_queries: int = 256) -> float:
     return float(np.median(np.maximum(D.min(axis=1), 0.0)))
 
 
-def _kernel_saturation(log_sums, own, X, noise_variance: float, what: str):
+def _total_variance(X) -> float:
+    """The layer's spread: the trace of its covariance (sum of per-unit variances)."""
+    return float(np.var(X, axis=0).sum())
+
+
+def _absolute_variance(noise_variance, relative: bool, X) -> float:
+    """The noise variance per unit used on the layer ``X``.
+
+    ``relative``: ``noise_variance`` times the trace of the layer's covariance (a
+    constant layer, trace 0, takes ``noise_variance`` itself: every noise level gives
+    it the same zero information).
+    """
+    var = float(noise_variance)
+    if not relative:
+        return var
+    spread = _total_variance(X)
+    return var * spread if spread > 0 else var
+
+
+def _kernel_saturation(log_sums, own, X, noise_variance: float, what: str,
+                       relative: bool = False):
     """Why a noisy-layer estimate is pinned, or None.
 
     ``log_sums[i]`` is the log of the kernel sum of query i (a sample, or a noisy draw
@@ -83,23 +103,31 @@ def _kernel_saturation(log_sums, own, X, noise_variance: float, what: str):
     least ``SATURATION_FRACTION`` of the samples, the noise is far below the distance
     between neighbouring samples: I(X; T) is pinned at log n and I(T; Y) at H(Y). When
     every kernel spreads evenly over all samples (each holds at least 90% of n times
-    its own term), the noise swamps the layer and the estimate is pinned near 0.
+    its own term), the noise swamps the layer and the estimate is pinned near 0; a
+    constant layer (total variance 0) is not flagged, as its information is 0 at every
+    noise level. ``noise_variance`` is the absolute variance; with ``relative`` the
+    advice is also given as a fraction of the layer's total variance.
     """
     n = X.shape[0]
     alone = float(np.mean(own - log_sums >= np.log(0.9)))
     flat = float(np.mean(log_sums - own >= np.log(0.9 * n)))
+    spread = _total_variance(X)
     if alone >= SATURATION_FRACTION:
         nn_sq = _median_nn_sq(X, np.random.default_rng(0))
+        hint = ""
+        if relative and spread > 0:
+            hint = (f" (relative_noise=True: noise_variance near {nn_sq / 2 / spread:.3g},"
+                    f" a fraction of the layer's total variance {spread:.3g})")
         return (
             f"noise variance {noise_variance:.3g} is far below the squared distance "
             f"between neighbouring samples (median {nn_sq:.3g}): for {alone:.0%} of the "
             f"samples at least 90% of the kernel mass is their own, so {what} is pinned "
             "at its ceiling (log n for I(X; T), H(y) against labels) whatever the layer "
-            f"does. A noise variance near {nn_sq / 2:.3g} puts the nearest neighbour one "
-            "kernel width away; skmi.nn.information_vs_scale shows the range of scales."
+            f"does. A noise variance near {nn_sq / 2:.3g}{hint} puts the nearest "
+            "neighbour one kernel width away; skmi.nn.information_vs_scale shows the "
+            "range of scales."
         )
-    if n > 1 and flat >= SATURATION_FRACTION:
-        spread = float(np.mean(np.var(X, axis=0)) * X.shape[1])
+    if n > 1 and spread > 0 and flat >= SATURATION_FRACTION:
         return (
             f"noise variance {noise_variance:.3g} swamps the layer (total variance "
             f"{spread:.3g}): every kernel spreads evenly over all the samples, so {what} "
@@ -117,7 +145,7 @@ def _kt_mi(est, X, codes, noise_variance: float, bound: str) -> float:
         Xs, 1.0 / (2.0 * var), cls, start, end, block=BLOCK, cut=_cut(Xs.shape[0])
     )
     est._saturation(_kernel_saturation(total, np.zeros_like(total), Xs, noise_variance,
-                                       "the estimate"))
+                                       "the estimate", est.relative_noise))
     return _label_entropy(counts) + float(np.mean(within - total))
 
 
@@ -182,12 +210,26 @@ class KDEMI(MutualInfoEstimator):
     every sample: I near 0). Either way a :class:`~skmi.SaturationWarning` says so,
     with the median nearest-neighbour distance, and ``saturated_`` is True.
 
+    An absolute noise variance means a different scale for every layer and every epoch
+    (activations grow during training). With ``relative_noise=True`` the noise variance
+    per unit is ``noise_variance`` times the layer's total variance, the trace of its
+    covariance (the mean per-unit variance times the width), measured at ``fit``. The
+    kernels see squared distances between samples, whose mean is twice that trace, so
+    the convention is unchanged when the layer is rescaled (T and 1000 T give the same
+    estimate) and means the same for any width: with a fraction ``f``, the kernel
+    weight between two typical samples is about ``exp(-1/f)``.
+
     Parameters
     ----------
     noise_variance : float, default=0.1
-        Variance of the additive Gaussian noise per unit.
+        Variance of the additive Gaussian noise per unit; with ``relative_noise=True``,
+        that variance as a fraction of the layer's total variance.
     bound : {"upper", "lower"}, default="upper"
         KL (upper) or Bhattacharyya (lower) bound on the mixture entropies.
+    relative_noise : bool, default=False
+        Read ``noise_variance`` as a fraction of the trace of the layer's covariance
+        (see above). A constant layer (trace 0) takes ``noise_variance`` as is; its
+        information is 0 at every noise level.
     n_jobs : int or None, default=None
         Threads for the Numba kernels.
 
@@ -195,6 +237,9 @@ class KDEMI(MutualInfoEstimator):
     ----------
     mi_ : float
         Estimate, nats.
+    noise_variance_ : float
+        The absolute noise variance per unit used (``noise_variance`` itself, or times
+        the layer's total variance with ``relative_noise=True``); ``score`` uses it too.
     estimate_kind : {"upper", "lower"}
         The bound in use (equal to ``bound``).
     saturated_ : bool
@@ -219,17 +264,30 @@ class KDEMI(MutualInfoEstimator):
     11.883742
     >>> est.estimate_kind
     'upper'
+
+    Relative noise: the same estimate for the layer at any scale.
+
+    >>> rel = KDEMI(noise_variance=0.1, relative_noise=True)
+    >>> a = rel.fit(cube, np.arange(len(cube))).mi_
+    >>> round(rel.noise_variance_, 12)   # 0.1 x 12 units x variance 1/4
+    0.3
+    >>> b = rel.fit(1000 * cube, np.arange(len(cube))).mi_
+    >>> bool(abs(a - b) < 1e-9)
+    True
     """
 
     _parameter_constraints = {
         "noise_variance": _NOISE,
         "bound": [StrOptions({UPPER, LOWER})],
+        "relative_noise": ["boolean"],
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, noise_variance=0.1, *, bound="upper", n_jobs=None):
+    def __init__(self, noise_variance=0.1, *, bound="upper", relative_noise=False,
+                 n_jobs=None):
         self.noise_variance = noise_variance
         self.bound = bound
+        self.relative_noise = relative_noise
         self.n_jobs = n_jobs
 
     @property
@@ -241,10 +299,14 @@ class KDEMI(MutualInfoEstimator):
         check_labels(self, y, _LABEL_HINT)
         return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
 
+    def _fit_estimate(self, data) -> float:
+        self.noise_variance_ = _absolute_variance(self.noise_variance,
+                                                  self.relative_noise, data.X)
+        return self._estimate(data)
+
     def _estimate(self, data) -> float:
         with num_threads(self.n_jobs):
-            return _kt_mi(self, data.X, data.y_codes, float(self.noise_variance),
-                          self.bound)
+            return _kt_mi(self, data.X, data.y_codes, self.noise_variance_, self.bound)
 
 
 class SamplePropagationMI(MutualInfoEstimator):
@@ -260,16 +322,23 @@ class SamplePropagationMI(MutualInfoEstimator):
     Parameters
     ----------
     noise_variance : float, default=0.1
+        Variance of the noise per unit; with ``relative_noise=True``, a fraction of the
+        layer's total variance.
     n_draws : int, default=10
         Noisy draws per sample.
     random_state : int, RandomState instance or None, default=None
         Seeds the noise.
+    relative_noise : bool, default=False
+        Read ``noise_variance`` as a fraction of the trace of the layer's covariance,
+        as for :class:`KDEMI`.
     n_jobs : int or None, default=None
 
     Attributes
     ----------
     mi_ : float
         Estimate, nats.
+    noise_variance_ : float
+        The absolute noise variance per unit used.
     std_error_ : float
         Monte-Carlo standard error of ``mi_`` (nats).
     saturated_ : bool
@@ -299,27 +368,36 @@ class SamplePropagationMI(MutualInfoEstimator):
         "noise_variance": _NOISE,
         "n_draws": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "relative_noise": ["boolean"],
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, noise_variance=0.1, *, n_draws=10, random_state=None, n_jobs=None):
+    def __init__(self, noise_variance=0.1, *, n_draws=10, random_state=None,
+                 relative_noise=False, n_jobs=None):
         self.noise_variance = noise_variance
         self.n_draws = n_draws
         self.random_state = random_state
+        self.relative_noise = relative_noise
         self.n_jobs = n_jobs
 
     def _validate(self, X, y, reset):
         check_labels(self, y, _LABEL_HINT)
         return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
 
+    def _fit_estimate(self, data) -> float:
+        self.noise_variance_ = _absolute_variance(self.noise_variance,
+                                                  self.relative_noise, data.X)
+        return self._estimate(data)
+
     def _estimate(self, data) -> float:
         rng = check_random_state(self.random_state)
-        var = float(self.noise_variance)
+        var = self.noise_variance_
         with num_threads(self.n_jobs):
             total, within, counts, q_cls, own, Xs = _propagate(
                 data.X, data.y_codes, var, self.n_draws, rng
             )
-        self._saturation(_kernel_saturation(total, own, Xs, var, "the estimate"))
+        self._saturation(_kernel_saturation(total, own, Xs, var, "the estimate",
+                                            self.relative_noise))
         # I = mean[log p(t | y) - log p(t)] with p(t) = 1/n sum_j N(t; h_j),
         #     p(t | y) = 1/n_y sum_{j in y} N(t; h_j)
         terms = within - total - np.log(counts[q_cls]) + np.log(data.n_samples)

@@ -147,6 +147,85 @@ def test_seeded():
     assert a == b
 
 
+# ---------------------------------------------------------------- relative noise
+def _layer(seed=6, n=300, d=5):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    T = np.maximum(rng.standard_normal((n, d)) * np.arange(1, d + 1) + y[:, None], 0)
+    return T, y
+
+
+@pytest.mark.parametrize("make", [
+    lambda: KDEMI(0.05, relative_noise=True),
+    lambda: KDEMI(0.05, bound="lower", relative_noise=True),
+    lambda: SamplePropagationMI(0.05, n_draws=3, random_state=0, relative_noise=True),
+])
+def test_relative_noise_is_scale_invariant(make):
+    T, y = _layer()
+    for target in (np.arange(len(T)), y):
+        small = make().fit(T, target)
+        large = make().fit(1000.0 * T, target)
+        assert large.mi_ == pytest.approx(small.mi_, rel=1e-9, abs=1e-12)
+        assert large.noise_variance_ == pytest.approx(1e6 * small.noise_variance_)
+        assert large.saturated_ == small.saturated_
+    # an absolute variance is not: the same setting at 1000 T sees every sample alone
+    absolute = make().set_params(noise_variance=small.noise_variance_, relative_noise=False)
+    assert absolute.fit(T, y).mi_ == pytest.approx(make().fit(T, y).mi_)
+    with pytest.warns(skmi.SaturationWarning):
+        pinned = absolute.fit(1000.0 * T, np.arange(len(T)))
+    assert pinned.saturated_ and pinned.mi_ > np.log(len(T)) - 0.05   # (a few rows tie)
+
+
+def test_noise_variance_attribute():
+    T, y = _layer()
+    trace = np.trace(np.cov(T, rowvar=False, bias=True))
+    est = KDEMI(0.1, relative_noise=True).fit(T, y)
+    assert est.noise_variance_ == pytest.approx(0.1 * trace, rel=1e-12)
+    assert est.noise_variance == 0.1 and est.relative_noise is True   # params untouched
+    # score keeps the fitted absolute variance (not the spread of the new data)
+    assert est.score(T, y) == pytest.approx(est.mi_)
+    assert est.score(2.0 * T, y) == pytest.approx(
+        KDEMI(est.noise_variance_).fit(2.0 * T, y).mi_)
+    assert KDEMI(0.1).fit(T, y).noise_variance_ == 0.1
+    sp = SamplePropagationMI(0.1, n_draws=2, random_state=0, relative_noise=True).fit(T, y)
+    assert sp.noise_variance_ == pytest.approx(0.1 * trace, rel=1e-12)
+    assert SamplePropagationMI(0.3, n_draws=2, random_state=0).fit(T, y).noise_variance_ == 0.3
+    # the absolute estimator at the fitted variance gives the same number
+    assert KDEMI(est.noise_variance_).fit(T, y).mi_ == pytest.approx(est.mi_, rel=1e-12)
+
+
+def test_relative_noise_constant_layer():
+    """A constant layer: zero information at any noise, and not flagged as pinned."""
+    import warnings
+
+    T = np.full((50, 3), 2.5)
+    y = np.arange(50) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", skmi.SaturationWarning)
+        for est in (KDEMI(0.1, relative_noise=True), KDEMI(0.1),
+                    SamplePropagationMI(0.1, n_draws=2, random_state=0, relative_noise=True)):
+            fitted = est.fit(T, np.arange(50))
+            assert fitted.mi_ == pytest.approx(0.0, abs=1e-12)
+            assert fitted.saturated_ is False and fitted.noise_variance_ == 0.1
+            assert est.fit(T, y).mi_ == pytest.approx(0.0, abs=1e-12)
+
+
+def test_relative_noise_validated():
+    T, y = _layer()
+    with pytest.raises(ValueError, match="relative_noise"):
+        KDEMI(relative_noise="yes").fit(T, y)
+    with pytest.raises(ValueError, match="relative_noise"):
+        SamplePropagationMI(relative_noise=1).fit(T, y)
+
+
+def test_relative_noise_saturation_message_gives_a_fraction():
+    T, _ = _layer()
+    with pytest.warns(skmi.SaturationWarning, match="relative_noise=True: noise_variance "
+                      "near"):
+        est = KDEMI(1e-6, relative_noise=True).fit(T, np.arange(len(T)))
+    assert est.saturated_
+
+
 # ---------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("make", [
     lambda X, y: (np.where(X > 1.5, np.nan, X), y),
@@ -180,7 +259,9 @@ def _expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [KDEMI(), KDEMI(bound="lower"), SamplePropagationMI(n_draws=2, random_state=0),
+    [KDEMI(), KDEMI(bound="lower"), KDEMI(relative_noise=True),
+     SamplePropagationMI(n_draws=2, random_state=0),
+     SamplePropagationMI(n_draws=2, random_state=0, relative_noise=True),
      MixtureEntropy(n_draws=2, random_state=0), MixtureEntropy(method="upper")],
     expected_failed_checks=_expected_failed_checks,
 )

@@ -4,7 +4,8 @@
 transformer that returns the activations of named layers; :class:`InformationPlane`
 records I(X; T) and I(T; Y) of those layers during training; :func:`train_and_record`
 trains a small network and records the plane at log-spaced epochs; :func:`make_mlp`
-builds the network.
+builds the network; :func:`information_vs_scale` sweeps the bin count or noise level of
+one layer's activations and flags where the estimates saturate.
 
 Importing this package does not import torch: names resolve on first use and torch is
 imported when a model is used. Without torch, that raises an :class:`ImportError` that
@@ -27,7 +28,9 @@ _LAZY = {
     "train_and_record": "training",
     "TrainingResult": "training",
     "log_spaced_epochs": "training",
+    "information_vs_scale": "scale",
+    "layer_information": "layers",
 }
-_SUBMODULES = {"extractor", "plane", "training"}
+_SUBMODULES = {"extractor", "plane", "training", "layers", "scale"}
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

@@ -17,6 +17,13 @@ log2(n) bits whatever the weights. Binning measures how the layer clusters the s
 at the bin scale, KDE adds Gaussian noise of a chosen variance, and ``noise_std`` makes
 the network itself noisy (Goldfeld et al. 2019). A continuous estimator asked for
 I(X; T) of a noiseless layer emits a :class:`DeterministicLayerWarning`.
+
+Saturation: at too fine a scale every sample sits alone in its bin (or kernel), so
+I(X; T) is log n and I(T; Y) is H(Y) whatever the layer does. Every row records the
+estimators' ``saturated_`` flags (``saturated_XT``, ``saturated_TY``) and the ceiling
+``H_Y``; each :meth:`InformationPlane.record` issues at most one
+:class:`~skmi.SaturationWarning`, naming the saturated layers, and the plot marks those
+points. :func:`skmi.nn.information_vs_scale` shows a layer over the whole range of scales.
 """
 
 from __future__ import annotations
@@ -31,16 +38,16 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from ..exceptions import DeterministicLayerWarning
+from ..exceptions import DeterministicLayerWarning, SaturationWarning, warn_user
 
 __all__ = ["InformationPlane", "DeterministicLayerWarning", "describe_estimator",
            "COLUMNS"]
 
 #: Columns of ``InformationPlane.history_`` and of the CSV, in order.
 COLUMNS = (
-    "epoch", "layer", "I_XT", "I_TY", "unit", "n_samples", "layer_width",
-    "x_estimator", "x_params", "x_convention", "y_estimator", "y_params",
-    "y_convention", "noise_std",
+    "epoch", "layer", "I_XT", "I_TY", "saturated_XT", "saturated_TY", "H_Y", "unit",
+    "n_samples", "layer_width", "x_estimator", "x_params", "x_convention",
+    "y_estimator", "y_params", "y_convention", "noise_std",
 )
 
 _LN2 = math.log(2.0)
@@ -77,6 +84,8 @@ def describe_estimator(est) -> str:
     'BinningMI: bins of width 0.0001'
     >>> describe_estimator(KDEMI(noise_variance=0.1))
     'KDEMI: upper bound, noise variance 0.1'
+    >>> describe_estimator(KDEMI(noise_variance=0.1, relative_noise=True))
+    "KDEMI: upper bound, noise variance 0.1 x the layer's total variance"
     """
     name = type(est).__name__
     params = est.get_params(deep=False)
@@ -96,10 +105,13 @@ def describe_estimator(est) -> str:
         if params.get("correction", "none") != "none":
             text += f", {params['correction']} correction"
         return f"{name}: {text}"
-    if name == "KDEMI":
-        return f"{name}: {params['bound']} bound, noise variance {params['noise_variance']:g}"
     if "noise_variance" in params:
-        return f"{name}: noise variance {params['noise_variance']:g}"
+        text = f"noise variance {params['noise_variance']:g}"
+        if params.get("relative_noise", False):
+            text += " x the layer's total variance"
+        if name == "KDEMI":
+            text = f"{params['bound']} bound, {text}"
+        return f"{name}: {text}"
     if name == "DiscreteMI":
         return f"{name}: exact values"
     return f"{name}: continuous estimator"
@@ -117,6 +129,21 @@ def _params_json(est) -> str:
 
     return json.dumps({k: plain(v) for k, v in est.get_params(deep=False).items()},
                       sort_keys=True)
+
+
+def _label_entropy(y) -> float:
+    """Plug-in entropy of the labels (nats): the ceiling of I(T; Y)."""
+    counts = np.unique(y, return_counts=True)[1].astype(np.float64)
+    n = counts.sum()
+    return float(np.log(n) - np.dot(counts, np.log(counts)) / n)
+
+
+def _fit(est, T, target):
+    """Clone and fit ``est``; (mi_, saturated_, the reason when saturated)."""
+    fitted = clone(est).fit(T, target)
+    saturated = bool(getattr(fitted, "saturated_", False))
+    reason = getattr(fitted, "_saturation_message", None) if saturated else None
+    return fitted.mi_, saturated, reason
 
 
 def _records_frame(records: list[dict]):
@@ -137,7 +164,11 @@ class InformationPlane:
     x_estimator : MutualInfoEstimator or None, default=None
         Estimator of I(X; T) (cloned for every estimate). None: ``BinningMI(30,
         strategy="fixed", bin_range=(-1, 1))``, Shwartz-Ziv & Tishby's convention for
-        tanh layers. See the module docstring for how each estimator is called.
+        tanh layers. For ReLU layers, whose range grows during training and whose
+        wide layers put every sample in a bin of its own at any useful bin count, use
+        ``KDEMI(0.1, relative_noise=True)`` (noise variance 0.1 times the layer's total
+        variance; ``skmi infoplane --activation relu`` does). See the module docstring
+        for how each estimator is called.
     y_estimator : MutualInfoEstimator or None, default=None
         Estimator of I(T; Y), ``fit(T, y)``. None: the same as ``x_estimator``.
     unit : {"bits", "nats"}, default="bits"
@@ -155,7 +186,10 @@ class InformationPlane:
     ----------
     history_ : pandas.DataFrame or list of dict
         The tidy table (pandas when installed, else a list of records), with columns
-        :data:`COLUMNS`: epoch, layer, I_XT, I_TY, unit, n_samples, layer_width, the
+        :data:`COLUMNS`: epoch, layer, I_XT, I_TY, saturated_XT and saturated_TY (the
+        estimators' ``saturated_`` flags: the value is pinned at log n or H(Y) by the
+        scale, not by the layer; False for estimators without the flag), H_Y (the
+        label entropy, the ceiling of I_TY), unit, n_samples, layer_width, the
         estimators' names, parameters (JSON) and conventions, and noise_std.
 
     Examples
@@ -234,6 +268,12 @@ class InformationPlane:
         -------
         rows : list of dict
             The rows appended to ``history_``.
+
+        Warns
+        -----
+        SaturationWarning
+            At most one per call, naming the layers and quantities whose estimates are
+            saturated (the estimators' own warnings are folded into it).
         """
         from .extractor import LayerActivationExtractor
 
@@ -248,32 +288,60 @@ class InformationPlane:
         n = y.shape[0]
         x_label = _is_label_convention(self.x_estimator)
         x_flat = None if x_label else np.asarray(X, dtype=np.float64).reshape(n, -1)
+        h_y = self._convert(_label_entropy(y))
         rows = []
-        for key, T in acts.items():
-            T = T.astype(np.float64)
-            if x_label:
-                i_xt = clone(self.x_estimator).fit(T, np.arange(n)).mi_
-            else:
-                i_xt = clone(self.x_estimator).fit(x_flat, T).mi_
-            i_ty = clone(self.y_estimator).fit(T, y).mi_
-            rows.append({
-                "epoch": epoch,
-                "layer": key,
-                "I_XT": self._convert(i_xt),
-                "I_TY": self._convert(i_ty),
-                "unit": self.unit,
-                "n_samples": n,
-                "layer_width": T.shape[1],
-                "x_estimator": type(self.x_estimator).__name__,
-                "x_params": _params_json(self.x_estimator),
-                "x_convention": describe_estimator(self.x_estimator),
-                "y_estimator": type(self.y_estimator).__name__,
-                "y_params": _params_json(self.y_estimator),
-                "y_convention": describe_estimator(self.y_estimator),
-                "noise_std": float(self.noise_std),
-            })
+        pinned: list[str] = []
+        reasons: list[str] = []
+        with warnings.catch_warnings():  # summarised in one warning below
+            warnings.simplefilter("ignore", SaturationWarning)
+            for key, T in acts.items():
+                T = T.astype(np.float64)
+                if x_label:
+                    i_xt, sat_xt, why_xt = _fit(self.x_estimator, T, np.arange(n))
+                else:
+                    i_xt, sat_xt, why_xt = _fit(self.x_estimator, x_flat, T)
+                i_ty, sat_ty, why_ty = _fit(self.y_estimator, T, y)
+                which = [q for q, sat in (("I(X;T)", sat_xt), ("I(T;Y)", sat_ty)) if sat]
+                if which:
+                    pinned.append(f"{key} ({T.shape[1]} units): {' and '.join(which)}")
+                    reasons.append(why_xt or why_ty or "")
+                rows.append(self._row(epoch, key, T.shape[1], n, i_xt, i_ty, sat_xt,
+                                      sat_ty, h_y))
         self._records.extend(rows)
+        if pinned:
+            first = next((r for r in reasons if r), "")
+            warn_user(
+                f"epoch {epoch}: saturated estimates (pinned by the scale, not by the "
+                f"layer, at log n = {self._convert(math.log(n)):.4g} {self.unit} or H(Y) = "
+                f"{h_y:.4g} {self.unit}, or near 0): " + "; ".join(pinned)
+                + f". I(X;T): {describe_estimator(self.x_estimator)}; I(T;Y): "
+                f"{describe_estimator(self.y_estimator)}. "
+                + (f"First reason: {first} " if first else "")
+                + "The rows' saturated_XT / saturated_TY flags say which; "
+                "skmi.nn.information_vs_scale shows a layer over the range of scales.",
+                SaturationWarning)
         return rows
+
+    def _row(self, epoch, key, width, n, i_xt, i_ty, sat_xt, sat_ty, h_y) -> dict:
+        return {
+            "epoch": epoch,
+            "layer": key,
+            "I_XT": self._convert(i_xt),
+            "I_TY": self._convert(i_ty),
+            "saturated_XT": sat_xt,
+            "saturated_TY": sat_ty,
+            "H_Y": h_y,
+            "unit": self.unit,
+            "n_samples": n,
+            "layer_width": width,
+            "x_estimator": type(self.x_estimator).__name__,
+            "x_params": _params_json(self.x_estimator),
+            "x_convention": describe_estimator(self.x_estimator),
+            "y_estimator": type(self.y_estimator).__name__,
+            "y_params": _params_json(self.y_estimator),
+            "y_convention": describe_estimator(self.y_estimator),
+            "noise_std": float(self.noise_std),
+        }
 
     # ------------------------------------------------------------ results
     @property
@@ -293,13 +361,17 @@ class InformationPlane:
         return list(dict.fromkeys(r["layer"] for r in self._records))
 
     def curves(self) -> dict[str, dict[str, np.ndarray]]:
-        """{layer: {"epoch", "I_XT", "I_TY"}} arrays, sorted by epoch."""
+        """{layer: arrays sorted by epoch}: "epoch", "I_XT", "I_TY", "H_Y",
+        "n_samples", "layer_width" (float) and "saturated_XT", "saturated_TY" (bool)."""
         out = {}
         for key in self.layer_keys():
             rows = sorted((r for r in self._records if r["layer"] == key),
                           key=lambda r: r["epoch"])
             out[key] = {c: np.array([r[c] for r in rows], dtype=float)
-                        for c in ("epoch", "I_XT", "I_TY")}
+                        for c in ("epoch", "I_XT", "I_TY", "H_Y", "n_samples",
+                                  "layer_width")}
+            for c in ("saturated_XT", "saturated_TY"):
+                out[key][c] = np.array([bool(r[c]) for r in rows], dtype=bool)
         return out
 
     def to_csv(self, path: str | os.PathLike) -> None:
