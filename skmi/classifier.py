@@ -20,9 +20,15 @@ of the layer.
 
 from __future__ import annotations
 
+import inspect
 from typing import ClassVar
 
 import numpy as np
+from sklearn.linear_model import LogisticRegressionCV
+from sklearn.model_selection import ShuffleSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_labels
@@ -30,10 +36,27 @@ from .base import LOWER
 from .binning import _plugin
 from .vinfo import VInformation
 
-__all__ = ["ClassifierMI"]
+__all__ = ["ClassifierMI", "default_classifier", "DEFAULT_CS"]
 
 _HINT = ("ClassifierMI needs class labels; for a continuous y use KSG, AutoMI or "
          "VInformation (regression).")
+
+
+#: Inverse regularisation strengths the default logistic regression chooses from.
+DEFAULT_CS = tuple(np.logspace(-3, 0, 7))
+
+
+def default_classifier(random_state=None):
+    """The default readout: standardised columns, multinomial logistic regression with
+    ``C`` chosen from :data:`DEFAULT_CS` by the log-loss on a held-out fifth of the
+    training part (one split, the path warm-started), then refitted on all of it."""
+    accepts = inspect.signature(LogisticRegressionCV).parameters
+    # scikit-learn >= 1.8 warns unless these are explicit (they do not exist before)
+    quiet = {k: v for k, v in (("l1_ratios", (0.0,)), ("use_legacy_attributes", False))
+             if k in accepts}
+    return make_pipeline(StandardScaler(), LogisticRegressionCV(
+        Cs=list(DEFAULT_CS), cv=ShuffleSplit(1, test_size=0.2, random_state=random_state),
+        scoring="neg_log_loss", max_iter=1000, **quiet))
 
 
 class ClassifierMI(VInformation):
@@ -58,8 +81,13 @@ class ClassifierMI(VInformation):
     ----------
     predictor : classifier or None, default=None
         An unfitted scikit-learn classifier with ``predict_proba`` (cloned, never
-        modified). None: ``make_pipeline(StandardScaler(), LogisticRegression(C=1.0,
-        max_iter=1000))``, a linear readout.
+        modified). None: a linear readout, :func:`default_classifier`: standardised
+        columns and a multinomial logistic regression whose ``C`` (1e-3 to 1) is chosen
+        inside each training part by the log-loss on a held-out fifth of it, so the
+        folds that measure the bound never choose it. The right ``C`` depends on the
+        layer: 1e-3 for 1024 units carrying 0.7 nats about 10 classes, 1 for 8 units
+        against 256 inputs; a fixed ``C = 1`` gave -6.3 nats on the first (overconfident
+        held-out probabilities) and ``C = 0.001`` 0.07 on the second.
     cv : int, cross-validation splitter or iterable, default=5
         As in :class:`~skmi.VInformation`: an int is that many shuffled, stratified
         folds seeded by ``random_state``.
@@ -129,6 +157,12 @@ class ClassifierMI(VInformation):
     def _validate(self, X, y, reset: bool):
         check_labels(self, y, _HINT)
         return super()._validate(X, y, reset)
+
+    def _resolve_predictor(self, task: str):
+        if self.predictor is None:
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            return default_classifier(int(seed))
+        return super()._resolve_predictor(task)
 
     def fit(self, X, y):
         """Fit the classifier out of fold and bound I(X; y) by H(y) minus its log-loss.
