@@ -269,3 +269,46 @@ def test_candidates_warnings_are_held_back():
         warnings.simplefilter("error", skmi.SaturationWarning)
         est = AutoMI(random_state=0).fit(T, Y[:, 0])
     assert not est.saturated_
+
+
+def test_grid_search_over_layers_picks_the_layer_with_the_labels():
+    """mi_scorer("auto") ranks layers by I(T; Y): a wide ReLU layer that carries the
+    labels (mixed by its zeros) beats a narrow continuous one that carries less. The
+    previous rule sent the wide layer to MixedKSG with the labels as numbers (0.5 nats
+    against 1.0 for the narrow layer) and picked the narrow one."""
+    torch = pytest.importorskip("torch")
+    from sklearn.model_selection import GridSearchCV
+
+    from skmi.metrics import mi_scorer
+
+    rng = np.random.default_rng(10)
+    n, units = 3000, 64
+    y = rng.integers(0, 10, n)
+    X = np.hstack([np.eye(10)[y] * 3 + rng.standard_normal((n, 10)),
+                   rng.standard_normal((n, units))])
+
+    class TwoLayers(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wide = torch.nn.Sequential(torch.nn.Linear(10 + units, units),
+                                            torch.nn.ReLU())
+            self.narrow = torch.nn.Identity()
+
+        def forward(self, x):
+            return self.wide(x), self.narrow(x[:, 4:12])  # 6 class columns, 2 noise
+
+    model = TwoLayers()
+    weight = np.zeros((units, 10 + units))
+    weight[np.arange(units), np.arange(units) % 10] = 1 + 0.3 * rng.standard_normal(units)
+    weight[np.arange(units), 10 + np.arange(units)] = 0.5   # a noise input per unit
+    with torch.no_grad():
+        model.wide[0].weight.copy_(torch.as_tensor(weight))
+        model.wide[0].bias.fill_(-1.0)
+    ext = skmi.LayerActivationExtractor(model, "wide.1")
+    assert column_kinds(ext.fit(X).transform(X))[0] == "mixed"
+    grid = GridSearchCV(ext, {"layers": ["wide.1", "narrow"]}, cv=2,
+                        scoring=mi_scorer("auto", random_state=0)).fit(X, y)
+    assert grid.best_params_ == {"layers": "wide.1"}
+    scores = grid.cv_results_["mean_test_score"]
+    # H(Y) = 2.3 nats; the wide layer holds about 1.8 (its bounds), the narrow 1.25
+    assert scores[0] > 1.6 and 1.0 < scores[1] < 1.5
