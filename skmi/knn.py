@@ -356,8 +356,9 @@ def _kl_entropy(X, k: int, metric: str, algorithm: str) -> float:
 
 
 #: KSG and MixedKSG estimates of at least this fraction of log n are re-estimated on a
-#: random half of the sample ...
-GROWTH_CHECK_FRACTION = 0.25
+#: random half of the sample (MNIST pixels against a 256-unit ReLU layer: 1.4 nats at
+#: n = 2000, 0.18 log n, growing 0.35 nats per doubling) ...
+GROWTH_CHECK_FRACTION = 0.15
 #: ... and reported as saturated when they grew by more than this (nats) from the half
 #: to the whole: a deterministic relation (KSG gains 0.5-0.7 nats per doubling of n
 #: between two layers of a network, or y = sin(3x) + x) or more information than the
@@ -451,9 +452,9 @@ class KSG(MutualInfoEstimator):
         ``"frenzel-pompe"``.
     saturated_ : bool
         Whether the estimate has not converged in n (KSG of continuous X and y only):
-        an estimate of at least a quarter of log n is recomputed on a random half of
-        the rows, and one that grew by more than 0.3 nats from the half to the whole is
-        the signature of a deterministic relation (infinite MI, e.g. two layers of a
+        an estimate of at least 0.15 log n is recomputed on a random half of the
+        rows, and one that grew by more than 0.3 nats from the half to the whole is the
+        signature of a deterministic relation (infinite MI, e.g. two layers of a
         network) or of more information than the sample resolves. A
         :class:`~skmi.SaturationWarning` says so.
     n_features_in_ : int
