@@ -480,3 +480,19 @@ def test_real_tasks_by_suite_and_name():
     assert named[0]["estimate"] == data_sum(X, Y[:, 0])
     with pytest.raises(ValueError, match="Unknown task"):
         run([data_sum], tasks=["no-such-task"], n_samples=100, seeds=1)
+
+
+def test_saturated_fits_are_recorded_and_marked():
+    """Binning pinned at H(Y) "solves" a layer task near H(Y): the table says so."""
+    from skmi import BinningMI
+    from skmi.benchmark.runner import run, summarize, to_markdown
+
+    rows = run({"bins": BinningMI(30), "few": BinningMI(2)}, ["layer-relu-64-sep2"],
+               n_samples=500, seeds=2)
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    assert [r["saturated"] for r in rows] == [True, False, True, False]
+    summary = summarize(rows)
+    summary = summary.to_dict("records") if hasattr(summary, "to_dict") else summary
+    assert [s["n_saturated"] for s in summary] == [2, 0]
+    text = to_markdown(summary)
+    assert "2.30 †" in text and text.count("†") == 1

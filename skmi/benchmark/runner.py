@@ -53,13 +53,13 @@ __all__ = [
 #: Columns of the table :func:`run` returns (and of its CSV), in order.
 COLUMNS = (
     "estimator", "task", "family", "dim_x", "dim_y", "n_samples", "seed", "estimate",
-    "truth", "abs_error", "log_ratio", "within_1_5", "time_s", "error", "unit",
+    "truth", "abs_error", "log_ratio", "within_1_5", "saturated", "time_s", "error", "unit",
 )
 
 #: Columns of the table :func:`summarize` returns, in order.
 SUMMARY_COLUMNS = (
     "estimator", "task", "family", "dim_x", "dim_y", "n_samples", "truth", "n_seeds",
-    "n_errors", "n_valid", "estimate_mean", "estimate_sd", "abs_error_mean",
+    "n_errors", "n_valid", "n_saturated", "estimate_mean", "estimate_sd", "abs_error_mean",
     "log_ratio_mean", "within_1_5", "time_median_s", "unit",
 )
 
@@ -68,10 +68,11 @@ FACTOR = 1.5
 _LOG_FACTOR = math.log(FACTOR)
 _LN2 = math.log(2.0)
 
-_INT_COLUMNS = {"dim_x", "dim_y", "n_samples", "seed", "n_seeds", "n_errors", "n_valid"}
+_INT_COLUMNS = {"dim_x", "dim_y", "n_samples", "seed", "n_seeds", "n_errors", "n_valid",
+                "n_saturated"}
 _FLOAT_COLUMNS = {"estimate", "truth", "abs_error", "log_ratio", "time_s", "estimate_mean",
                   "estimate_sd", "abs_error_mean", "log_ratio_mean", "time_median_s"}
-_BOOL_COLUMNS = {"within_1_5"}
+_BOOL_COLUMNS = {"within_1_5", "saturated"}
 
 
 # ---------------------------------------------------------------- tables
@@ -256,21 +257,25 @@ def _resolve_seeds(seeds) -> list[int]:
 
 
 # ---------------------------------------------------------------- one fit
-def _fit_one(est, X: np.ndarray, Y: np.ndarray) -> float:
+def _fit_one(est, X: np.ndarray, Y: np.ndarray) -> tuple[float, bool]:
+    """The estimate and whether the estimator reported it saturated (``saturated_``)."""
     y = Y[:, 0] if Y.shape[1] == 1 else Y
-    if _is_estimator(est):
+    if not _is_estimator(est):
+        return float(est(X, y)), False
+    with warnings.catch_warnings():  # recorded in the saturated column instead
+        from ..exceptions import SaturationWarning
+
+        warnings.simplefilter("ignore", SaturationWarning)
         est.fit(X, y)
-        if not hasattr(est, "mi_"):
-            raise AttributeError(
-                f"{type(est).__name__}.fit did not set mi_ (the estimate in nats)."
-            )
-        value = est.mi_
-    else:
-        value = est(X, y)
-    return float(value)
+    if not hasattr(est, "mi_"):
+        raise AttributeError(
+            f"{type(est).__name__}.fit did not set mi_ (the estimate in nats)."
+        )
+    return float(est.mi_), bool(getattr(est, "saturated_", False))
 
 
-def _row(name, task, n_samples, seed, estimate, seconds, error, unit) -> dict:
+def _row(name, task, n_samples, seed, estimate, seconds, error, unit,
+         saturated=False) -> dict:
     truth = float(task.mutual_information)
     scale = 1.0 if unit == "nats" else 1.0 / _LN2
     if estimate > 0 and truth > 0:
@@ -290,6 +295,7 @@ def _row(name, task, n_samples, seed, estimate, seconds, error, unit) -> dict:
         "abs_error": abs(estimate - truth) * scale,
         "log_ratio": log_ratio,
         "within_1_5": bool(abs(log_ratio) < _LOG_FACTOR),
+        "saturated": bool(saturated),
         "time_s": seconds,
         "error": error,
         "unit": unit,
@@ -316,11 +322,12 @@ def _run_chunk(task, seed: int, n_samples: int, named: list, unit: str) -> list[
             continue
         start = time.perf_counter()
         try:
-            estimate, error = _fit_one(est, X, Y), None
+            (estimate, saturated), error = _fit_one(est, X, Y), None
         except Exception as exc:  # noqa: BLE001 - a failed fit is a result
-            estimate, error = math.nan, f"{type(exc).__name__}: {exc}"
+            estimate, saturated, error = math.nan, False, f"{type(exc).__name__}: {exc}"
         seconds = time.perf_counter() - start
-        rows.append(_row(name, task, n_samples, seed, estimate, seconds, error, unit))
+        rows.append(_row(name, task, n_samples, seed, estimate, seconds, error, unit,
+                         saturated))
     return rows
 
 
@@ -377,7 +384,9 @@ def run(
     results : pandas.DataFrame or list of dict
         A DataFrame when pandas is installed, else a list of dicts, with the columns of
         :data:`COLUMNS`: ``log_ratio`` is ``log(estimate / truth)`` (NaN when either is
-        not positive), ``within_1_5`` is ``|log_ratio| < log(1.5)``, ``time_s`` the
+        not positive), ``within_1_5`` is ``|log_ratio| < log(1.5)``, ``saturated`` the
+        fitted estimator's ``saturated_`` (its SaturationWarning is not repeated),
+        ``time_s`` the
         seconds of the fit (including any Numba compilation on a worker's first call:
         :func:`summarize` reports the median). A fit that raises is a row whose
         ``error`` holds the message and whose ``estimate`` is NaN.
@@ -454,9 +463,12 @@ def summarize(results):
     ``within_1_5`` follows Czyż et al. (2023) (see the module docstring): the log
     ratio ``log(estimate / truth)`` is averaged over the seeds where it is defined
     (``n_valid`` of them: no error and a positive estimate) and the task counts as
-    solved when ``|log_ratio_mean| < log(1.5)``. ``estimate_mean``, ``estimate_sd``
-    (ddof=1; NaN for a single seed) and ``abs_error_mean`` are over the seeds without an
-    error; ``time_median_s`` is the median fit time.
+    solved when ``|log_ratio_mean| < log(1.5)``. ``n_saturated`` counts the seeds whose
+    estimate the estimator reported pinned at a ceiling (``saturated_``, e.g. binning
+    at H(Y) or log n): such a "solved" task says nothing about the estimator.
+    ``estimate_mean``, ``estimate_sd`` (ddof=1; NaN for a single seed) and
+    ``abs_error_mean`` are over the seeds without an error; ``time_median_s`` is the
+    median fit time.
 
     Parameters
     ----------
@@ -505,6 +517,7 @@ def summarize(results):
             "n_seeds": len(group),
             "n_errors": len(group) - len(ok),
             "n_valid": int(logs.size),
+            "n_saturated": int(sum(bool(r.get("saturated", False)) for r in ok)),
             "estimate_mean": float(np.mean(values)) if values.size else math.nan,
             "estimate_sd": float(np.std(values, ddof=1)) if values.size > 1 else math.nan,
             "abs_error_mean": (float(np.mean(np.abs(values - truth))) if values.size
@@ -600,8 +613,10 @@ def to_markdown(summary, *, digits: int = 2) -> str:
     """A Markdown table: tasks as rows, the true MI, then one column per estimator.
 
     A cell is the mean estimate over seeds; ``✗`` marks one outside the factor 1.5
-    (the criterion of :func:`summarize`), ``error`` one where every seed raised. The
-    last row counts the tasks within the factor per estimator.
+    (the criterion of :func:`summarize`), ``†`` one the estimator reported saturated on
+    some seed (pinned at a ceiling: within the factor or not, it says nothing about the
+    data), ``error`` one where every seed raised. The last row counts the tasks within
+    the factor per estimator.
 
     Parameters
     ----------
@@ -640,7 +655,8 @@ def to_markdown(summary, *, digits: int = 2) -> str:
                 cells.append("error")
             else:
                 text = f"{float(r['estimate_mean']):.{digits}f}"
-                cells.append(text if r["within_1_5"] else text + " ✗")
+                text += "" if r["within_1_5"] else " ✗"
+                cells.append(text + (" †" if int(r.get("n_saturated", 0)) else ""))
         lines.append(f"| {task} | {truth[task]:.{digits}f} | " + " | ".join(cells) + " |")
     scores = {s["estimator"]: s for s in estimator_scores(rows)}
     lines.append("| **within 1.5x** |  | " + " | ".join(
