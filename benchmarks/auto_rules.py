@@ -156,7 +156,8 @@ def rule_old(v: dict, dims: int, n: int, kinds: str, one_column: bool) -> float:
 
 
 def make_rule(*, neural_min: int = NEURAL_MIN_SAMPLES, classifier: bool = True,
-              gaussians: bool = True, correct: bool = True, mixed_k: int = 5):
+              gaussians: bool = True, correct: bool = True, mixed_k: int = 5,
+              both_k: bool = True):
     def rule(v: dict, dims: int, n: int, kinds: str, one_column: bool) -> float:
         if "discrete" in kinds:
             best = max(_get(v, "ross3_raw"), _get(v, "ross3_scores"))
@@ -164,6 +165,8 @@ def make_rule(*, neural_min: int = NEURAL_MIN_SAMPLES, classifier: bool = True,
         if "mixed" in kinds:
             return _get(v, f"mixed{mixed_k}")
         best = _get(v, "ksg3_scores" if dims <= SMALL_K_DIMS else "ksg1_scores")
+        if both_k:
+            best = max(best, _get(v, "ksg3_scores"))
         if gaussians:
             if correct:
                 best = max(best, _corrected(v, "gcmi", "scores", one_column),
@@ -179,6 +182,7 @@ def make_rule(*, neural_min: int = NEURAL_MIN_SAMPLES, classifier: bool = True,
 RULES = {
     "previous AutoMI": rule_old,
     "AutoMI (current rules)": make_rule(),
+    "current, KSG k = 1 only above 4 dimensions": make_rule(both_k=False),
     "current, neural from N = 1000": make_rule(neural_min=1000),
     "current, no Gaussian-MI candidates": make_rule(gaussians=False),
     "current, Gaussian candidates uncorrected": make_rule(correct=False),

@@ -30,7 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from skmi.benchmark import runner  # noqa: E402
 from skmi.benchmark.tasks import get_tasks  # noqa: E402
 
-SUITES = ("main", "gao", "staircase", "high_mi")
+SUITES = ("main", "gao", "staircase", "high_mi", "layers")
+TITLES = {
+    "main": "Main benchmark: the 40 tasks of Czyż et al. (2023)",
+    "gao": "Gao et al. (2017) discrete-continuous mixtures",
+    "staircase": "Song & Ermon 20-d Gaussian staircase",
+    "high_mi": "High-MI sweep (5 x 5 Gaussian)",
+    "layers": "Network layers against labels (`skmi.benchmark.layers`)",
+}
 
 
 def _run(args) -> int:
@@ -72,27 +79,34 @@ def _report(args) -> int:
         f"({len(seeds)}); every estimator at its defaults (`random_state` = the seed). "
         "A cell is the mean estimate in nats over the seeds; ✗ marks a task outside the "
         "factor 1.5 of Czyż et al. (2023): |mean over seeds of log(estimate / truth)| "
-        "< log 1.5, seeds with estimates <= 0 left out of the mean as in their code. "
+        "< log 1.5, seeds with estimates <= 0 left out of the mean as in their code; † "
+        "marks estimates the estimator reported saturated (pinned at log N or H(Y)) on "
+        "some seed, which say nothing about the data even when within the factor. "
         "Produced by `benchmarks/bench_tasks.py` from "
         + ", ".join(f"`{Path(p).name}`" for p in args.csv)
         + f"; Python {platform.python_version()}, {platform.machine()}, 2 shared cores.",
         "",
     ]
-    body = _section("Main benchmark: the 40 tasks of Czyż et al. (2023)", rows, "main")
-    body += _section("Gao et al. (2017) discrete-continuous mixtures", rows, "gao")
-    body += _section("Song & Ermon 20-d Gaussian staircase", rows, "staircase")
-    body += _section("High-MI sweep (5 x 5 Gaussian)", rows, "high_mi")
+    body = []
+    for size in n:
+        part = [r for r in rows if int(r["n_samples"]) == size]
+        for suite in SUITES:
+            title = TITLES[suite] + (f", N = {size}" if len(n) > 1 else "")
+            body += _section(title, part, suite)
     md = out.with_suffix(".md")
     md.write_text("\n".join(head + body))
     print(f"wrote {md}")
-    for suite in SUITES:
-        names = {t.name for t in get_tasks(suite)}
-        part = [r for r in rows if r["task"] in names]
-        if part:
-            png = out.parent / f"{out.name}_{suite}.png"
-            runner.plot_heatmap(runner.summarize(part), path=png,
-                                title=f"skmi estimators, suite '{suite}' (nats)")
-            print(f"wrote {png}")
+    for size in n:
+        for suite in SUITES:
+            names = {t.name for t in get_tasks(suite)}
+            part = [r for r in rows if r["task"] in names and int(r["n_samples"]) == size]
+            if part:
+                tag = "" if size == max(n) else f"_n{size}"
+                png = out.parent / f"{out.name}_{suite}{tag}.png"
+                runner.plot_heatmap(runner.summarize(part), path=png,
+                                    title=f"skmi estimators, suite '{suite}', N = {size} "
+                                          "(nats)")
+                print(f"wrote {png}")
     return 0
 
 
