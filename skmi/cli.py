@@ -346,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--estimators", default="ksg,gaussian_copula",
                        help="comma-separated registry names (default 'ksg,gaussian_copula')")
     bench.add_argument("--suite", default="main",
-                       help="task suite: main, gao, staircase, high_mi or all (default main)")
+                       help="task suite: main, gao, staircase, high_mi, layers or all "
+                            "(default main)")
     bench.add_argument("--tasks", default=None,
                        help="comma-separated task names, from any suite (then --suite is "
                        "not used)")
