@@ -184,7 +184,6 @@ class ClassifierMI(VInformation):
         _, cond, sizes = self._fold_losses.T
         self.fold_mi_ = self.label_entropy_ - cond / sizes
         self.mi_ = self._finish(self.label_entropy_ - self.conditional_entropy_)
-        self.saturated_ = False
         return self
 
     def score(self, X, y) -> float:

@@ -301,6 +301,8 @@ class VInformation(MutualInfoEstimator):
         and the mean squared residual, the floor keeping a noiseless fit's value large
         but finite (at most ``0.5 log(1e12) = 13.8`` nats per column) (regression
         only).
+    saturated_ : bool
+        Always False (no scale or batch caps a held-out log-loss).
     n_features_in_ : int
 
     Notes
@@ -469,6 +471,7 @@ class VInformation(MutualInfoEstimator):
         self.marginal_entropy_ = float(marg.sum() / sizes.sum())
         self.conditional_entropy_ = float(cond.sum() / sizes.sum())
         self.mi_ = self._finish(self.marginal_entropy_ - self.conditional_entropy_)
+        self.saturated_ = False  # a held-out log-loss has no ceiling of its own
         return self
 
     def _refit(self, task, predictor, data, target, codes, classes, columns_of) -> None:
