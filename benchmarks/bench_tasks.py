@@ -2,15 +2,24 @@
 
 Two steps, so that the slow neural estimators can run apart from the others:
 
-    # fit: one CSV row per (estimator, task, seed)
-    python benchmarks/bench_tasks.py run --estimators auto,ksg,mixed_ksg,binning,\
-gaussian,gaussian_copula,vinfo --csv benchmarks/results/benchmark_fast.csv
+    # fit: one CSV row per (estimator, task, seed), at N = 5000 (--n 1000 likewise)
+    python benchmarks/bench_tasks.py run --estimators ksg,mixed_ksg,binning,gaussian,\
+gaussian_copula,vinfo --suites main,gao,staircase,high_mi --csv fast.csv
+    python benchmarks/bench_tasks.py run --estimators ksg,mixed_ksg,binning,gaussian,\
+gaussian_copula,vinfo,classifier --suites layers --csv fast_layers.csv
+    python benchmarks/bench_tasks.py run --estimators auto --csv auto.csv
     OMP_NUM_THREADS=1 python benchmarks/bench_tasks.py run \
-        --estimators mine,nwj,infonce,smile --csv benchmarks/results/benchmark_neural.csv
-    # report: Markdown tables and heat maps from any number of those CSVs (a later
-    # CSV's rows replace an earlier one's for the same estimator, task and seed)
-    python benchmarks/bench_tasks.py report benchmarks/results/benchmark_fast.csv \
-        benchmarks/results/benchmark_neural.csv --out benchmarks/results/benchmark
+        --estimators mine,nwj,infonce,smile --csv neural.csv
+    # report: Markdown tables (a section per suite and sample size) and heat maps from
+    # any number of those CSVs (a later CSV's rows replace an earlier one's for the
+    # same estimator, task, seed and N)
+    python benchmarks/bench_tasks.py report fast.csv fast_layers.csv auto.csv \
+        neural.csv --out benchmarks/results/benchmark
+
+The committed CSVs: ``benchmark_fast.csv`` (both lines of fast estimators merged),
+``benchmark_auto.csv``, ``benchmark_neural.csv`` (main, Gao, staircase, high MI) and
+``benchmark_neural_layers.csv`` at N = 5000; the ``*_n1000.csv`` files at N = 1000.
+``classifier`` (``ClassifierMI``) takes class labels only, so it runs on the layer suite.
 
 Not run: ``KDEMI`` / ``SamplePropagationMI`` (they estimate the information of a layer
 with added Gaussian noise of a variance they are given, not I(X; Y) of samples) and
