@@ -30,8 +30,12 @@ class Twice(torch.nn.Module):
         return self.second(self.first(x))
 
 
+def _records(table):
+    return table.to_dict("records") if hasattr(table, "to_dict") else list(table)
+
+
 def _rows(table):
-    return {(r["quantity"], r["layer"], r["other"]): r for r in table.to_dict("records")}
+    return {(r["quantity"], r["layer"], r["other"]): r for r in _records(table)}
 
 
 def _mlp(seed=0):
@@ -68,9 +72,9 @@ def test_noise_convention_table_bounds_and_layout():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((600, 4))
     y = (X[:, 0] > 0).astype(int)
-    table = layer_information(_mlp(), X, y, layers=["act1", "act2"], unit="nats")
-    assert list(table.columns) == list(skmi.nn.layers.LAYER_INFORMATION_COLUMNS)
-    assert list(zip(table.quantity, table.layer, table.other)) == [
+    table = _records(layer_information(_mlp(), X, y, layers=["act1", "act2"], unit="nats"))
+    assert list(table[0]) == list(skmi.nn.layers.LAYER_INFORMATION_COLUMNS)
+    assert [(r["quantity"], r["layer"], r["other"]) for r in table] == [
         ("I(X;T)", "act1", "X"), ("I(T;Y)", "act1", "Y"), ("I(X;T)", "act2", "X"),
         ("I(T;Y)", "act2", "Y"), ("I(T_i;T_j)", "act1", "act2")]
     rows = _rows(table)
@@ -88,12 +92,13 @@ def test_noise_convention_table_bounds_and_layout():
     acts = skmi.LayerActivationExtractor(_mlp(), ["act1"]).fit(X).transform(X)
     assert rows[("I(X;T)", "act1", "X")]["noise_variance"] == pytest.approx(
         0.1 * acts.astype(float).var(axis=0).sum(), rel=1e-5)
-    # pairs=False, no labels, selected pairs
-    assert set(layer_information(_mlp(), X, layers=["act1", "act2"], pairs=False)
-               .quantity) == {"I(X;T)"}
-    chosen = layer_information(_mlp(), X, layers=["fc1", "act1", "act2"],
-                               pairs=[("fc1", "act2")])
-    assert list(chosen[chosen.quantity == "I(T_i;T_j)"].other) == ["act2"]
+    # pairs=False, no labels, selected pairs; a list of dicts on request
+    plain = layer_information(_mlp(), X, layers=["act1", "act2"], pairs=False,
+                              as_frame=False)
+    assert isinstance(plain, list) and {r["quantity"] for r in plain} == {"I(X;T)"}
+    chosen = _records(layer_information(_mlp(), X, layers=["fc1", "act1", "act2"],
+                                        pairs=[("fc1", "act2")]))
+    assert [r["other"] for r in chosen if r["quantity"] == "I(T_i;T_j)"] == ["act2"]
 
 
 def test_tiny_noise_saturates_and_says_so():
@@ -152,6 +157,7 @@ def test_continuous_estimators_on_deterministic_layers_warn():
     (dict(noise_fraction=0.0), ValueError),
     (dict(n_draws=0), ValueError),
     (dict(unit="bytes"), ValueError),
+    (dict(as_frame="yes"), ValueError),
     (dict(pairs=[("act1", "act1")]), ValueError),
     (dict(pairs=[("act1", "nope")]), ValueError),
 ])

@@ -112,7 +112,7 @@ def test_binning_sweep_grows_to_log_n():
     assert first["n_samples"] == n and first["layer_width"] == 8
     assert first["absolute_scale"] == pytest.approx((T.max() - T.min()) / 2)
     assert first["convention"] == "BinningMI: 2 bins over the observed range (minmax)"
-    assert list(information_vs_scale(T, scales=[4]).columns) == list(SCALE_COLUMNS)
+    assert list(_rows(information_vs_scale(T, scales=[4]))[0]) == list(SCALE_COLUMNS)
 
 
 def test_noise_sweep_falls_and_spans_both_ends():

@@ -62,10 +62,14 @@ _LN2 = float(np.log(2.0))
 _NEAR_LOG_N = 0.05
 
 
-def _frame(records: list[dict]):
+def _frame(records: list[dict], as_frame):
+    if as_frame is False:
+        return records
     try:
         import pandas as pd
     except ImportError:
+        if as_frame is True:
+            raise ImportError("as_frame=True needs pandas (pip install pandas).") from None
         return records
     return pd.DataFrame(records, columns=list(LAYER_INFORMATION_COLUMNS))
 
@@ -202,6 +206,7 @@ def layer_information(
     n_draws: int = 2,
     unit: str = "bits",
     random_state=0,
+    as_frame="auto",
     device="auto",
     batch_size: int = 4096,
     input_shape=None,
@@ -246,6 +251,8 @@ def layer_information(
     unit : {"bits", "nats"}, default="bits"
     random_state : int, RandomState instance or None, default=0
         Seeds the noise.
+    as_frame : {"auto", True, False}, default="auto"
+        Return a pandas DataFrame ("auto": when pandas is installed) or a list of dicts.
     device, batch_size, input_shape, select
         Passed to the extractor.
     n_jobs : int or None, default=None
@@ -269,17 +276,20 @@ def layer_information(
     >>> model = make_mlp([4, 8, 3, 2], activation="tanh")
     >>> X = np.random.default_rng(0).standard_normal((500, 4))
     >>> y = (X[:, 0] > 0).astype(int)
-    >>> table = layer_information(model, X, y, layers=["act1", "act2"])
-    >>> list(table["quantity"])
-    ['I(X;T)', 'I(T;Y)', 'I(X;T)', 'I(T;Y)', 'I(T_i;T_j)']
-    >>> row = table.iloc[-1]
-    >>> bool(row.value <= min(table.value[0], table.value[2]) + 4 * row.std_error)
+    >>> rows = layer_information(model, X, y, layers=["act1", "act2"], as_frame=False)
+    >>> [(r["quantity"], r["layer"], r["other"]) for r in rows]
+    [('I(X;T)', 'act1', 'X'), ('I(T;Y)', 'act1', 'Y'), ('I(X;T)', 'act2', 'X'),
+     ('I(T;Y)', 'act2', 'Y'), ('I(T_i;T_j)', 'act1', 'act2')]
+    >>> pair = rows[-1]     # data processing: at most I(X; T) of either layer
+    >>> bool(pair["value"] <= min(rows[0]["value"], rows[2]["value"]) + 4 * pair["std_error"])
     True
     """
     from .extractor import LayerActivationExtractor
 
     if unit not in ("bits", "nats"):
         raise ValueError(f"unit must be 'bits' or 'nats', got {unit!r}.")
+    if not (as_frame == "auto" or isinstance(as_frame, bool)):
+        raise ValueError(f"as_frame must be 'auto', True or False, got {as_frame!r}.")
     named = isinstance(estimator, str)
     if named and estimator not in ("noise", "binning"):
         raise ValueError(f"estimator must be 'noise', 'binning' or an estimator "
@@ -371,4 +381,4 @@ def layer_information(
             + ", ".join(pinned) + ". Use more noise (noise_std or noise_fraction) or fewer "
             "bins; skmi.nn.information_vs_scale shows the range of scales.",
             SaturationWarning)
-    return _frame(rows)
+    return _frame(rows, as_frame)
