@@ -179,8 +179,7 @@ class ClassifierMI(VInformation):
             The fitted estimator, with the bound in ``mi_`` (nats).
         """
         super().fit(X, y)
-        codes = self._validate(X, y, reset=False)[1].y_codes
-        self.label_entropy_ = _plugin(np.bincount(codes))
+        self.label_entropy_ = _plugin(self._class_counts)
         _, cond, sizes = self._fold_losses.T
         self.fold_mi_ = self.label_entropy_ - cond / sizes
         self.mi_ = self._finish(self.label_entropy_ - self.conditional_entropy_)

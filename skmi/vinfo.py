@@ -483,6 +483,7 @@ class VInformation(MutualInfoEstimator):
         if task == "classification":
             self.classes_ = classes
             self._columns = columns_of
+            self._class_counts = np.bincount(codes, minlength=classes.shape[0])
             self.class_prior_ = _class_prior(codes, classes.shape[0], self.smoothing)
             fitted = _fit_classifier(predictor, X, target, codes)
             self.predictor_ = (fitted if fitted is not None
