@@ -100,14 +100,53 @@ def cap_inner_threads(estimator, n_jobs: int | None):
     return estimator
 
 
+class PlainProgress:
+    """A progress line on stderr for when tqdm is not installed: the tqdm methods skmi
+    uses (``update``, ``set_description_str``, ``set_postfix``, ``close``), printing at
+    most one line every ``interval`` seconds and one at the end."""
+
+    def __init__(self, total: int, desc: str, unit: str = "it", interval: float = 5.0):
+        import time
+
+        self.total, self.desc, self.unit, self.interval = total, desc, unit, interval
+        self.n = 0
+        self._postfix = ""
+        self._clock = time.perf_counter
+        self._start = self._last = self._clock()
+
+    def _print(self, force: bool = False) -> None:
+        import sys
+
+        now = self._clock()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        print(f"{self.desc}: {self.n}/{self.total} {self.unit} "
+              f"({now - self._start:.0f} s){self._postfix}", file=sys.stderr, flush=True)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        self._print()
+
+    def set_description_str(self, desc: str) -> None:
+        self.desc = desc
+        self._print()
+
+    def set_postfix(self, **kwargs) -> None:
+        self._postfix = "".join(f", {k}={v}" for k, v in kwargs.items())
+
+    def close(self) -> None:
+        self._print(force=True)
+
+
 def progress_bar(total: int, enabled: bool, desc: str, unit: str = "it"):
-    """A tqdm bar, or ``None`` when disabled or when tqdm is not installed."""
+    """A tqdm bar; without tqdm a :class:`PlainProgress` line; ``None`` when disabled."""
     if not enabled:
         return None
     try:
         from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: no bar
-        return None
+    except ImportError:  # tqdm is optional: a plain line instead
+        return PlainProgress(total, desc, unit)
     return tqdm(total=total, desc=desc, unit=unit, leave=True)
 
 

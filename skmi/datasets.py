@@ -175,7 +175,8 @@ def _find(folder: Path, stem: str) -> Path | None:
 
 
 def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = None, *,
-               subset: str = "train", scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
+               subset: str = "train", scale: bool = True,
+               dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """MNIST from local files (nothing is downloaded).
 
     Parameters
@@ -194,10 +195,13 @@ def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = 
     subset : {"train", "test"}, default="train"
     scale : bool, default=True
         Divide pixel values by 255 (inputs in [0, 1]).
+    dtype : numpy dtype, default=numpy.float32
+        Of the images: float32 (what a network trains on; 188 MB for the 60,000
+        training images instead of 376 MB) or float64.
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 784), float64 (``float32``-exact values)
+    X : ndarray of shape (n_samples, 784), ``dtype``
     y : ndarray of shape (n_samples,), int64
 
     Raises
@@ -244,11 +248,16 @@ def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = 
         if not labels_path.is_file():
             raise FileNotFoundError(f"MNIST labels not found at {labels_path}. {hint}")
         X, y = read_idx(path), read_idx(labels_path)
-    X = np.asarray(X).reshape(len(X), -1).astype(np.float64)
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"dtype must be a floating-point type, got {dtype}.")
+    X = np.asarray(X).reshape(len(X), -1).astype(dtype)
     y = np.asarray(y).reshape(-1).astype(np.int64)
     if len(X) != len(y):
         raise ValueError(f"{len(X)} images but {len(y)} labels.")
-    return (X / 255.0 if scale else X), y
+    if scale:
+        X /= dtype.type(255.0)
+    return X, y
 
 
 # ----------------------------------------------------------------- ground truth

@@ -102,17 +102,29 @@ class InformationPlaneDisplay:
 
     @classmethod
     def from_plane(cls, plane, *, ax=None, cmap: str = "viridis",
-                   title: str | None = None) -> InformationPlaneDisplay:
+                   title: str | None = None, layout: str = "overlay"
+                   ) -> InformationPlaneDisplay:
         """Build the display from an :class:`~skmi.nn.InformationPlane` and plot it."""
         from .nn.plane import describe_estimator
 
         disp = cls(plane.curves(), plane.unit, describe_estimator(plane.x_estimator),
                    describe_estimator(plane.y_estimator), plane.noise_std)
-        return disp.plot(ax=ax, cmap=cmap, title=title)
+        return disp.plot(ax=ax, cmap=cmap, title=title, layout=layout)
 
-    def plot(self, ax=None, *, cmap: str = "viridis",
-             title: str | None = None) -> InformationPlaneDisplay:
+    def plot(self, ax=None, *, cmap: str = "viridis", title: str | None = None,
+             layout: str = "overlay") -> InformationPlaneDisplay:
         """Draw one curve per layer, its points coloured by epoch (log colour scale).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None
+            Where to draw (``layout="overlay"`` only).
+        cmap : str, default="viridis"
+        title : str or None
+        layout : {"overlay", "panels"}, default="overlay"
+            All layers in one plane, their markers drawn smaller layer by layer so that
+            coinciding points show as concentric rings instead of hiding each other;
+            or one panel per layer on shared axes (``ax_`` is then the array of axes).
 
         Returns
         -------
@@ -121,8 +133,10 @@ class InformationPlaneDisplay:
         import matplotlib.pyplot as plt
         from matplotlib.colors import LogNorm, Normalize
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.4, 4.8))
+        if layout not in ("overlay", "panels"):
+            raise ValueError(f"layout must be 'overlay' or 'panels', got {layout!r}.")
+        if layout == "panels" and ax is not None:
+            raise ValueError("layout='panels' draws its own figure: pass ax=None.")
         epochs = np.concatenate([c["epoch"] for c in self.curves.values()])
         lo, hi = float(epochs.min()), float(epochs.max())
         if lo < 1.0 <= hi and hi > 10.0:  # epoch 0 exists: shift by one for a log scale
@@ -132,52 +146,81 @@ class InformationPlaneDisplay:
             norm, shift = LogNorm(vmin=lo, vmax=hi), 0.0
         else:
             norm, shift = Normalize(vmin=lo, vmax=max(hi, lo + 1e-9)), 0.0
-        markers = "osD^v<>ph*"
-        scatter = None
         self.lines_ = {}
         self.saturated_ = {}
-        for i, (layer, c) in enumerate(self.curves.items()):
-            (line,) = ax.plot(c["I_XT"], c["I_TY"], "-", color="0.6", lw=0.8, zorder=1)
-            self.lines_[layer] = line
-            label = layer
-            if "layer_width" in c and len(c["layer_width"]):
-                label = f"{layer} ({int(np.max(c['layer_width']))})"
-            scatter = ax.scatter(c["I_XT"], c["I_TY"], c=c["epoch"] + shift, cmap=cmap,
-                                 norm=norm, s=22, marker=markers[i % len(markers)],
-                                 edgecolors="k", linewidths=0.3, zorder=2, label=label)
-            flags = np.zeros(len(c["I_XT"]), dtype=bool)
-            for key in ("saturated_XT", "saturated_TY"):
-                if key in c:
-                    flags |= np.asarray(c[key], dtype=bool)
-            if flags.any():
-                self.saturated_[layer] = ax.scatter(
-                    np.asarray(c["I_XT"])[flags], np.asarray(c["I_TY"])[flags],
-                    marker="x", s=30, c="tab:red", linewidths=1.0, zorder=3,
-                    label=_SATURATED if len(self.saturated_) == 0 else None)
-        self.colorbar_ = ax.figure.colorbar(scatter, ax=ax)
+        layers = list(self.curves.items())
+        if layout == "overlay":
+            if ax is None:
+                _, ax = plt.subplots(figsize=(6.4, 4.8))
+            axes = [ax] * len(layers)
+        else:
+            ncols = min(len(layers), 3)
+            nrows = -(-len(layers) // ncols)
+            fig, grid = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.2 * nrows),
+                                     sharex=True, sharey=True, squeeze=False)
+            axes = list(grid.ravel())
+            for extra in axes[len(layers):]:
+                extra.set_visible(False)
+        scatter = None
+        for i, (layer, c) in enumerate(layers):
+            size = 22.0 if layout == "panels" else max(7.0, 60.0 * 0.62**i)
+            scatter = self._draw_layer(axes[i], i, layer, c, norm, shift, cmap, size)
+        drawn = list(dict.fromkeys(axes[:len(layers)]))
+        self.reference_lines_ = {}
+        for a in drawn:
+            self.reference_lines_ = self._references(a)
+            a.set_xlabel(f"I(X; T) [{self.unit}]")
+            a.set_ylabel(f"I(T; Y) [{self.unit}]")
+            self._legend(a, "layer (width)" if layout == "overlay" else None)
+        self.colorbar_ = drawn[0].figure.colorbar(scatter, ax=drawn)
         self.colorbar_.set_label("epoch + 1" if shift else "epoch")
-        self.reference_lines_ = self._references(ax)
-        lo, hi = ax.get_ylim()
-        ax.set_ylim(lo, hi + 0.1 * (hi - lo))     # room for the note above the ceiling
-        ax.set_xlabel(f"I(X; T) [{self.unit}]")
-        ax.set_ylabel(f"I(T; Y) [{self.unit}]")
-        handles, labels = ax.get_legend_handles_labels()
-        refs = {line.get_label() for line in self.reference_lines_.values()}
-        rank = [2 if label in refs else 1 if label == _SATURATED else 0 for label in labels]
-        order = sorted(range(len(labels)), key=lambda i: rank[i])
-        ax.legend([handles[i] for i in order], [labels[i] for i in order],
-                  title="layer (width)", fontsize="small", loc="lower right")
         parts = [f"unit: {self.unit}", f"I(X;T): {self.x_convention}"]
         if self.y_convention != self.x_convention:
             parts.append(f"I(T;Y): {self.y_convention}")
         parts.append(f"activation noise std: {self.noise_std:g}")
-        ax.text(0.01, 0.99, _wrap(parts), transform=ax.transAxes, va="top", ha="left",
-                fontsize=7)
+        # below the axes (and their label), clear of the legend and the colour bar
+        self.note_ = drawn[-1].annotate(
+            _wrap(parts), xy=(0.0, 0.0), xycoords="axes fraction", xytext=(0, -34),
+            textcoords="offset points", va="top", ha="left", fontsize=7)
         if title:
-            ax.set_title(title)
-        self.ax_ = ax
-        self.figure_ = ax.figure
+            if layout == "overlay":
+                drawn[0].set_title(title, fontsize=10)
+            else:
+                drawn[0].figure.suptitle(title, fontsize=10)
+        self.ax_ = drawn[0] if layout == "overlay" else np.asarray(drawn)
+        self.figure_ = drawn[0].figure
         return self
+
+    def _draw_layer(self, ax, i, layer, c, norm, shift, cmap, size):
+        markers = "osD^v<>ph*"
+        (line,) = ax.plot(c["I_XT"], c["I_TY"], "-", color="0.6", lw=0.8, zorder=1)
+        self.lines_[layer] = line
+        label = layer
+        if "layer_width" in c and len(c["layer_width"]):
+            label = f"{layer} ({int(np.max(c['layer_width']))})"
+        scatter = ax.scatter(c["I_XT"], c["I_TY"], c=c["epoch"] + shift, cmap=cmap,
+                             norm=norm, s=size, marker=markers[i % len(markers)],
+                             edgecolors="k", linewidths=0.3, zorder=2 + 0.01 * i,
+                             label=label)
+        flags = np.zeros(len(c["I_XT"]), dtype=bool)
+        for key in ("saturated_XT", "saturated_TY"):
+            if key in c:
+                flags |= np.asarray(c[key], dtype=bool)
+        if flags.any():
+            self.saturated_[layer] = ax.scatter(
+                np.asarray(c["I_XT"])[flags], np.asarray(c["I_TY"])[flags],
+                marker="x", s=30, c="tab:red", linewidths=1.0, zorder=3,
+                label=_SATURATED if not any(
+                    s.axes is ax for s in self.saturated_.values()) else None)
+        return scatter
+
+    def _legend(self, ax, title) -> None:
+        handles, labels = ax.get_legend_handles_labels()
+        refs = {line.get_label() for line in self.reference_lines_.values()}
+        rank = [2 if label in refs else 1 if label == _SATURATED else 0 for label in labels]
+        order = sorted(range(len(labels)), key=lambda i: rank[i])
+        ax.legend([handles[i] for i in order], [labels[i] for i in order], title=title,
+                  fontsize="x-small" if title is None else "small", loc="best")
 
     def _references(self, ax) -> dict:
         """Dashed lines at log N (I(X; T)) and H(Y) (I(T; Y)), when known."""

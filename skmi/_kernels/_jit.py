@@ -15,11 +15,70 @@ for the duration of one call and restores the previous value afterwards
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import threading
 
 import numba
+from numba.core import event as _event
 
 _CACHE = os.environ.get("SKMI_NUMBA_CACHE", "1") not in ("0", "false", "False", "")
+
+#: Seconds a first compilation of skmi kernels may take before one line says so.
+COMPILE_NOTICE_AFTER = 1.0
+_LOG = logging.getLogger("skmi")
+
+
+class _CompileNotice(_event.Listener):
+    """Says once per process, through the ``skmi`` logger (warning level, so stderr by
+    default), that skmi's kernels are being compiled, when a compilation of one of them
+    has taken more than :data:`COMPILE_NOTICE_AFTER` seconds. Numba fires the
+    ``numba:compile`` event only when it compiles (not when it loads the disk cache),
+    so warm processes never see the line. Silence it with
+    ``logging.getLogger("skmi").setLevel(logging.ERROR)``."""
+
+    def __init__(self):
+        self._depth = 0
+        self._timer = None
+        self.said = False
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _ours(event) -> bool:
+        dispatcher = (event.data or {}).get("dispatcher")
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        return module.startswith("skmi.")
+
+    def _say(self):
+        with self._lock:
+            if self.said:
+                return
+            self.said = True
+        _LOG.warning("skmi: compiling its Numba kernels (once: later processes load them "
+                     "from the disk cache; `skmi warmup` compiles them all ahead) ...")
+
+    def on_start(self, event):
+        if self.said or not self._ours(event):
+            return
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                self._timer = threading.Timer(COMPILE_NOTICE_AFTER, self._say)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def on_end(self, event):
+        if not self._ours(event):
+            return
+        with self._lock:
+            self._depth = max(0, self._depth - 1)
+            if self._depth == 0 and self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+COMPILE_NOTICE = _CompileNotice()
+_event.register("numba:compile", COMPILE_NOTICE)
 
 
 def jit(func=None, *, parallel: bool = False, **options):

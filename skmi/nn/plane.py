@@ -376,13 +376,25 @@ class InformationPlane:
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Write the history (every column of :data:`COLUMNS`) to a CSV file."""
-        with open(path, "w", newline="", encoding="utf-8") as fh:
+        self.append_csv(path, self._records, header=True)
+
+    def append_csv(self, path: str | os.PathLike, rows, *, header: bool = False) -> None:
+        """Append ``rows`` (as :meth:`record` returns them) to a CSV file.
+
+        ``header=True`` starts the file afresh with the header line. Each call writes
+        and closes the file, so a run that is interrupted keeps every complete record
+        written so far (``train_and_record(..., csv_path=...)`` calls this after each
+        record).
+        """
+        with open(path, "w" if header else "a", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
-            writer.writeheader()
-            for r in self._records:
+            if header:
+                writer.writeheader()
+            for r in rows:
                 writer.writerow(r)
 
-    def plot(self, ax=None, *, cmap: str = "viridis", title: str | None = None):
+    def plot(self, ax=None, *, cmap: str = "viridis", title: str | None = None,
+             layout: str = "overlay"):
         """The information plane: one curve per layer, points coloured by epoch.
 
         Parameters
@@ -390,6 +402,9 @@ class InformationPlane:
         ax : matplotlib Axes or None
         cmap : str, default="viridis"
         title : str or None
+        layout : {"overlay", "panels"}, default="overlay"
+            One plane with every layer (markers shrinking layer by layer, so that
+            coinciding points stay visible), or one panel per layer.
 
         Returns
         -------
@@ -398,7 +413,8 @@ class InformationPlane:
         """
         from ..plotting import InformationPlaneDisplay
 
-        return InformationPlaneDisplay.from_plane(self, ax=ax, cmap=cmap, title=title)
+        return InformationPlaneDisplay.from_plane(self, ax=ax, cmap=cmap, title=title,
+                                                  layout=layout)
 
     def __repr__(self) -> str:
         return (f"InformationPlane(layers={self.layers!r}, "
