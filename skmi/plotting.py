@@ -198,6 +198,13 @@ class InformationPlaneDisplay:
         label = layer
         if "layer_width" in c and len(c["layer_width"]):
             label = f"{layer} ({int(np.max(c['layer_width']))})"
+        se_x = np.asarray(c.get("se_XT", []), dtype=float)
+        se_y = np.asarray(c.get("se_TY", []), dtype=float)
+        if np.isfinite(se_x).any() or np.isfinite(se_y).any():  # standard errors
+            ax.errorbar(c["I_XT"], c["I_TY"],
+                        xerr=np.nan_to_num(se_x) if se_x.size else None,
+                        yerr=np.nan_to_num(se_y) if se_y.size else None,
+                        fmt="none", ecolor="0.45", elinewidth=0.6, zorder=1.5)
         scatter = ax.scatter(c["I_XT"], c["I_TY"], c=c["epoch"] + shift, cmap=cmap,
                              norm=norm, s=size, marker=markers[i % len(markers)],
                              edgecolors="k", linewidths=0.3, zorder=2 + 0.01 * i,

@@ -190,3 +190,24 @@ def test_cli_figure_formats_and_settings(tmp_path, fmt):
     assert settings["n_recorded"] == 300 and settings["record_on"] == "all"
     assert "300 of 1797" in settings["record_set"]
     assert settings["split"].startswith("a stratified 80%")
+
+
+def test_standard_errors_are_recorded_and_drawn():
+    from skmi import SamplePropagationMI
+
+    X, y = _data(200)
+    model = make_mlp([6, 5, 3], "tanh", random_state=0)
+    noisy = InformationPlane(hidden_layers(model),
+                             SamplePropagationMI(0.05, n_draws=4, random_state=0))
+    binned = _plane(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SaturationWarning)
+        train_and_record(model, X, y, plane=[noisy, binned], epochs=2,
+                         record_epochs=[0, 2])
+    for r in noisy.records_:
+        assert 0 < r["se_XT"] < 0.5 and 0 < r["se_TY"] < 0.5
+    assert all(np.isnan(r["se_XT"]) for r in binned.records_)
+    disp = noisy.plot()
+    from matplotlib.collections import LineCollection
+
+    assert any(isinstance(c, LineCollection) for c in disp.ax_.collections)  # error bars

@@ -45,7 +45,8 @@ __all__ = ["InformationPlane", "DeterministicLayerWarning", "describe_estimator"
 
 #: Columns of ``InformationPlane.history_`` and of the CSV, in order.
 COLUMNS = (
-    "epoch", "layer", "I_XT", "I_TY", "saturated_XT", "saturated_TY", "H_Y", "unit",
+    "epoch", "layer", "I_XT", "I_TY", "se_XT", "se_TY", "saturated_XT", "saturated_TY",
+    "H_Y", "unit",
     "n_samples", "layer_width", "x_estimator", "x_params", "x_convention",
     "y_estimator", "y_params", "y_convention", "noise_std",
 )
@@ -139,11 +140,12 @@ def _label_entropy(y) -> float:
 
 
 def _fit(est, T, target):
-    """Clone and fit ``est``; (mi_, saturated_, the reason when saturated)."""
+    """Clone and fit ``est``; (mi_, saturated_, the reason when saturated, std_error_
+    or NaN when the estimator reports none)."""
     fitted = clone(est).fit(T, target)
     saturated = bool(getattr(fitted, "saturated_", False))
     reason = getattr(fitted, "_saturation_message", None) if saturated else None
-    return fitted.mi_, saturated, reason
+    return fitted.mi_, saturated, reason, float(getattr(fitted, "std_error_", math.nan))
 
 
 def _records_frame(records: list[dict]):
@@ -297,16 +299,16 @@ class InformationPlane:
             for key, T in acts.items():
                 T = T.astype(np.float64)
                 if x_label:
-                    i_xt, sat_xt, why_xt = _fit(self.x_estimator, T, np.arange(n))
+                    i_xt, sat_xt, why_xt, se_xt = _fit(self.x_estimator, T, np.arange(n))
                 else:
-                    i_xt, sat_xt, why_xt = _fit(self.x_estimator, x_flat, T)
-                i_ty, sat_ty, why_ty = _fit(self.y_estimator, T, y)
+                    i_xt, sat_xt, why_xt, se_xt = _fit(self.x_estimator, x_flat, T)
+                i_ty, sat_ty, why_ty, se_ty = _fit(self.y_estimator, T, y)
                 which = [q for q, sat in (("I(X;T)", sat_xt), ("I(T;Y)", sat_ty)) if sat]
                 if which:
                     pinned.append(f"{key} ({T.shape[1]} units): {' and '.join(which)}")
                     reasons.append(why_xt or why_ty or "")
                 rows.append(self._row(epoch, key, T.shape[1], n, i_xt, i_ty, sat_xt,
-                                      sat_ty, h_y))
+                                      sat_ty, h_y, se_xt, se_ty))
         self._records.extend(rows)
         if pinned:
             first = next((r for r in reasons if r), "")
@@ -322,12 +324,15 @@ class InformationPlane:
                 SaturationWarning)
         return rows
 
-    def _row(self, epoch, key, width, n, i_xt, i_ty, sat_xt, sat_ty, h_y) -> dict:
+    def _row(self, epoch, key, width, n, i_xt, i_ty, sat_xt, sat_ty, h_y, se_xt,
+             se_ty) -> dict:
         return {
             "epoch": epoch,
             "layer": key,
             "I_XT": self._convert(i_xt),
             "I_TY": self._convert(i_ty),
+            "se_XT": self._convert(se_xt),
+            "se_TY": self._convert(se_ty),
             "saturated_XT": sat_xt,
             "saturated_TY": sat_ty,
             "H_Y": h_y,
@@ -361,15 +366,16 @@ class InformationPlane:
         return list(dict.fromkeys(r["layer"] for r in self._records))
 
     def curves(self) -> dict[str, dict[str, np.ndarray]]:
-        """{layer: arrays sorted by epoch}: "epoch", "I_XT", "I_TY", "H_Y",
-        "n_samples", "layer_width" (float) and "saturated_XT", "saturated_TY" (bool)."""
+        """{layer: arrays sorted by epoch}: "epoch", "I_XT", "I_TY", "se_XT", "se_TY"
+        (standard errors, NaN where the estimator reports none), "H_Y", "n_samples",
+        "layer_width" (float) and "saturated_XT", "saturated_TY" (bool)."""
         out = {}
         for key in self.layer_keys():
             rows = sorted((r for r in self._records if r["layer"] == key),
                           key=lambda r: r["epoch"])
             out[key] = {c: np.array([r[c] for r in rows], dtype=float)
-                        for c in ("epoch", "I_XT", "I_TY", "H_Y", "n_samples",
-                                  "layer_width")}
+                        for c in ("epoch", "I_XT", "I_TY", "se_XT", "se_TY", "H_Y",
+                                  "n_samples", "layer_width")}
             for c in ("saturated_XT", "saturated_TY"):
                 out[key][c] = np.array([bool(r[c]) for r in rows], dtype=bool)
         return out
