@@ -15,13 +15,37 @@ Usage::
     python benchmarks/bench_neural.py --n 50000 --max-epochs 20 --devices cuda
 
 Writes ``benchmarks/results/bench_neural.md``.
+
+``--mode threads`` measures torch's CPU threads instead: ``MINE(max_epochs=20)`` and
+``InfoNCE(max_epochs=20)`` fits on 2000 rows and ``AutoMI`` (which trains InfoNCE) on
+2000 rows of 5 x 5 correlated Gaussians, and the README's Python information-plane
+example (``train_and_record`` on digits, 600 epochs; ``--readme-epochs``), each fit in
+a fresh process (environment variables only act at process start) under three settings:
+
+- ``default``: what a library user gets now: no environment variable, torch's default
+  thread count, the estimators' ``n_jobs=None``;
+- ``cli``: what ``skmi infoplane`` and the tests set: ``OMP_WAIT_POLICY=PASSIVE`` and
+  ``torch.set_num_threads(1)`` at start;
+- ``before``: ``default`` with the neural estimators on torch's default thread count,
+  as before ``n_jobs`` existed (``n_jobs`` = ``torch.get_num_threads()`` at start);
+
+on the machine as it is ("idle") and beside two busy processes (``python -c "while
+True: pass"``, started for the condition and killed after it). Reports the median wall
+time of the fit and the ratios to ``cli``::
+
+    python benchmarks/bench_neural.py --mode threads --repeats 3
+
+Writes ``benchmarks/results/bench_neural_threads.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -67,7 +91,7 @@ def run(args) -> list[dict]:
                 est = cls(critic=args.critic, hidden_layer_sizes=tuple(args.hidden),
                           embedding_dim=args.embedding_dim, batch_size=args.batch_size,
                           lr=args.lr, max_epochs=args.max_epochs, patience=args.patience,
-                          device=device, random_state=0)
+                          device=device, n_jobs=args.threads, random_state=0)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     start = time.perf_counter()
@@ -97,7 +121,8 @@ def markdown(rows: list[dict], args) -> str:
         f"hidden = {tuple(args.hidden)}, embedding = {args.embedding_dim}, "
         f"batch = {args.batch_size}, lr = {args.lr}, max_epochs = {args.max_epochs}, "
         f"patience = {args.patience}, float32, random_state = 0.",
-        f"- torch {torch.__version__} ({torch.get_num_threads()} CPU threads), "
+        f"- torch {torch.__version__} (n_jobs = {args.threads}, torch's default "
+        f"{torch.get_num_threads()} CPU threads), "
         f"Python {platform.python_version()}, {platform.machine()}; "
         + (f"GPU: {torch.cuda.get_device_name(0)}." if torch.cuda.is_available()
            else "no GPU present, so CPU only."),
@@ -119,8 +144,165 @@ def markdown(rows: list[dict], args) -> str:
     return "\n".join(lines) + "\n"
 
 
+THREAD_CASES = ("MINE", "InfoNCE", "AutoMI", "README")
+THREAD_SETTINGS = ("default", "cli", "before")
+
+
+def readme_example(epochs: int, n_jobs) -> float:
+    """The README's Python information-plane example (digits, tanh 64-16-8-4-3-10, 30
+    fixed bins); returns the final test accuracy."""
+    from skmi import BinningMI
+    from skmi.datasets import load_digits_dataset
+    from skmi.nn import InformationPlane, hidden_layers, make_mlp, train_and_record
+
+    X, y = load_digits_dataset(scale="unit")
+    model = make_mlp([64, 16, 8, 4, 3, 10], activation="tanh", random_state=0)
+    plane = InformationPlane(hidden_layers(model),
+                             x_estimator=BinningMI(30, strategy="fixed", bin_range=(-1, 1)),
+                             unit="bits")
+    result = train_and_record(model, X, y, plane=plane, epochs=epochs, batch_size=64,
+                              seed=0, n_jobs=n_jobs)
+    return float(result.test_accuracy[-1])
+
+
+def thread_case(case: str, setting: str, readme_epochs: int = 600) -> dict:
+    """Fit one case in this process (a fresh one per call) and time the fit."""
+    from skmi import AutoMI
+
+    torch_default = torch.get_num_threads()
+    if setting == "cli":
+        torch.set_num_threads(1)
+    n_jobs = torch_default if setting == "before" else None
+    if case == "README":
+        # before: training on torch's default threads; cli: as skmi infoplane (--threads 1)
+        n_jobs = {"before": torch_default, "cli": 1}.get(setting)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            acc = readme_example(readme_epochs, n_jobs)
+            wall = time.perf_counter() - start
+        return dict(seconds=wall, mi=acc, torch_default=torch_default,
+                    threads_after=torch.get_num_threads())
+    if setting == "before":  # AutoMI builds InfoNCE(random_state=...) itself
+        InfoNCE.__init__.__kwdefaults__["n_jobs"] = n_jobs
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2000, 5))
+    y = 0.5 * x + math.sqrt(1 - 0.25) * rng.standard_normal((2000, 5))  # I = 0.72 nats
+    if case == "AutoMI":
+        est = AutoMI(random_state=0)
+    else:
+        est = ESTIMATORS[case](max_epochs=20, device="cpu", n_jobs=n_jobs, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        est.fit(x, y)
+        wall = time.perf_counter() - start
+    return dict(seconds=wall, mi=float(est.mi_), torch_default=torch_default,
+                threads_after=torch.get_num_threads())
+
+
+def _spawn_case(case: str, setting: str, timeout: float, readme_epochs: int) -> dict:
+    env = dict(os.environ)
+    env.pop("OMP_WAIT_POLICY", None)
+    if setting == "cli":
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    cmd = [sys.executable, __file__, "--mode", "threads", "--one", case, setting,
+           "--readme-epochs", str(readme_epochs)]
+    try:
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                             check=True).stdout
+    except subprocess.TimeoutExpired:
+        return dict(seconds=math.inf, mi=math.nan)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_threads(args) -> list[dict]:
+    rows = []
+    for condition in args.conditions:
+        burners = []
+        if condition == "busy":
+            burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                       for _ in range(args.busy)]
+            time.sleep(1.0)
+        try:
+            for case in THREAD_CASES:  # warm-up: Numba's disk cache, the page cache
+                _spawn_case(case, "cli", args.timeout, args.readme_epochs)
+            for r in range(args.repeats):
+                for case in THREAD_CASES:
+                    for setting in args.settings:
+                        res = _spawn_case(case, setting, args.timeout, args.readme_epochs)
+                        rows.append(dict(condition=condition, case=case, setting=setting,
+                                         repeat=r, load=os.getloadavg()[0], **res))
+                        print(f"{condition:5s} {case:8s} {setting:8s} run {r}: "
+                              f"{res['seconds']:7.2f} s  mi={res['mi']:.4f}", flush=True)
+        finally:
+            for b in burners:
+                b.kill()
+                b.wait()
+    return rows
+
+
+def markdown_threads(rows: list[dict], args) -> str:
+    def median(condition, case, setting):
+        return float(np.median([r["seconds"] for r in rows if r["condition"] == condition
+                                and r["case"] == case and r["setting"] == setting]))
+
+    loads = {c: [r["load"] for r in rows if r["condition"] == c] for c in args.conditions}
+    lines = [
+        "# torch CPU threads: neural fits with default settings and with the CLI's",
+        "",
+        f"`python benchmarks/bench_neural.py {' '.join(args.argv)}`".replace(" `", "`"),
+        "",
+        f"- {os.cpu_count()} CPUs, torch {torch.__version__} (default "
+        f"{rows[0].get('torch_default', '?')} threads), Python "
+        f"{platform.python_version()}, {platform.machine()}.",
+        "- Data: 2000 rows, X and Y 5-d standard normal, Y = 0.5 X + noise (0.72 nats). "
+        "`MINE(max_epochs=20)` and `InfoNCE(max_epochs=20)` on the CPU, random_state=0; "
+        "`AutoMI(random_state=0)` (KSG on normal scores, InfoNCE, the Gaussian ones). "
+        f"README: the README's Python information-plane example ({args.readme_epochs} "
+        "epochs on digits, 30 fixed bins; its 'estimate' column is the final test "
+        "accuracy).",
+        "- Each fit in a fresh process; the wall time of `fit` only (imports and Numba's "
+        "cache loading excluded); median of "
+        f"{args.repeats} runs after one warm-up run per case.",
+        "- default: no environment variable, torch's default threads, `n_jobs=None`; "
+        "cli: `OMP_WAIT_POLICY=PASSIVE` and `torch.set_num_threads(1)` at start (as "
+        "`skmi infoplane` and the tests); before: default with the neural estimators on "
+        "torch's default threads (as before `n_jobs`).",
+        "- busy: beside " + f"{args.busy} processes running `while True: pass`. "
+        + "1-minute load average after each run: "
+        + ", ".join(f"{c} {min(v):.1f} to {max(v):.1f}" for c, v in loads.items())
+        + " (a load above 1 on idle means other work shared the machine).",
+        "",
+        "| condition | case | default (s) | cli (s) | before (s) | default / cli | "
+        "before / cli |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for condition in args.conditions:
+        for case in THREAD_CASES:
+            med = {s: median(condition, case, s) if s in args.settings else math.nan
+                   for s in THREAD_SETTINGS}
+            lines.append(
+                f"| {condition} | {case} | {med['default']:.2f} | {med['cli']:.2f} | "
+                f"{med['before']:.2f} | {med['default'] / med['cli']:.2f} | "
+                f"{med['before'] / med['cli']:.2f} |"
+            )
+    lines += ["", "All runs (seconds):", "",
+              "| condition | case | setting | runs | estimate (nats) |", "|---|---|---|---|---|"]
+    for condition in args.conditions:
+        for case in THREAD_CASES:
+            for setting in args.settings:
+                sel = [r for r in rows if (r["condition"], r["case"], r["setting"])
+                       == (condition, case, setting)]
+                lines.append(f"| {condition} | {case} | {setting} | "
+                             + ", ".join(f"{r['seconds']:.2f}" for r in sel)
+                             + f" | {sel[0]['mi']:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["staircase", "threads"], default="staircase")
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--critic", default="separable", choices=["separable", "joint"])
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
@@ -131,15 +313,37 @@ def main(argv=None):
     parser.add_argument("--patience", type=int, default=5)
     parser.add_argument("--devices", nargs="+", default=["cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--out", type=Path,
-                        default=Path(__file__).parent / "results" / "bench_neural.md")
+                        help="torch CPU threads, the estimators' n_jobs (default: "
+                        "None, one thread unless a step is large)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: benchmarks/results/bench_neural.md, or "
+                        "bench_neural_threads.md with --mode threads")
+    threads = parser.add_argument_group("--mode threads")
+    threads.add_argument("--repeats", type=int, default=3)
+    threads.add_argument("--conditions", nargs="+", choices=["idle", "busy"],
+                         default=["idle", "busy"])
+    threads.add_argument("--settings", nargs="+", choices=THREAD_SETTINGS,
+                         default=list(THREAD_SETTINGS))
+    threads.add_argument("--busy", type=int, default=2, help="busy processes")
+    threads.add_argument("--timeout", type=float, default=300.0,
+                         help="seconds per fit process (inf in the table past it)")
+    threads.add_argument("--readme-epochs", type=int, default=600,
+                         help="epochs of the README example case (README: 600)")
+    threads.add_argument("--one", nargs=2, metavar=("CASE", "SETTING"),
+                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    import sys
-
     args.argv = sys.argv[1:] if argv is None else list(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.mode == "threads":
+        if args.one:
+            print(json.dumps(thread_case(*args.one, args.readme_epochs)))
+            return
+        args.out = args.out or Path(__file__).parent / "results" / "bench_neural_threads.md"
+        rows = run_threads(args)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(markdown_threads(rows, args))
+        print(f"wrote {args.out}")
+        return
+    args.out = args.out or Path(__file__).parent / "results" / "bench_neural.md"
     rows = run(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown(rows, args))

@@ -1,15 +1,41 @@
-"""The one place skmi imports torch (lazily, with an install hint).
+"""The one place skmi imports torch (lazily, with an install hint), and its CPU threads.
 
 ``import skmi``, ``import skmi.neural`` and ``import skmi.nn`` never import torch; the
 code that needs it calls :func:`require_torch`, which turns a missing install into an
 :class:`ImportError` that says what to install.
+
+:func:`torch_threads` sets torch's intra-op CPU thread count for the duration of one
+call from an ``n_jobs`` value and restores it afterwards. skmi's networks are small: a
+training step of the default critic is a few million multiply-adds in operations too
+short to split between threads, and torch's OpenMP workers busy-wait between them. On an
+idle 2-core machine a second thread bought nothing for the default critic; beside two
+busy processes it made ``MINE`` 10-70 times slower (``benchmarks/bench_neural.py
+--mode threads``). So ``n_jobs=None`` means one thread unless a step is large.
+
+What a library cannot change: OpenMP reads ``OMP_WAIT_POLICY`` once, when its runtime
+loads (torch's at ``import torch``, Numba's at its first parallel kernel). With one
+torch thread torch starts no OpenMP region, so nothing of torch's spins; with more,
+idle workers spin for a while after every region unless the process was started with
+``OMP_WAIT_POLICY=PASSIVE`` (as ``skmi infoplane`` and the test suite do).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from numbers import Integral
 from typing import Any
 
-__all__ = ["require_torch", "resolve_device", "torch_missing_message"]
+__all__ = ["require_torch", "resolve_device", "torch_missing_message",
+           "resolve_torch_threads", "torch_threads", "THREADED_WORK"]
+
+#: Multiply-adds per training step (rows through the critic times its parameters) from
+#: which ``n_jobs=None`` keeps torch's own thread count instead of one thread. Measured
+#: on 2 idle cores: the default separable critic (about 2e6 per step) and a separable
+#: critic of two 256-wide layers at batch 256 (4e7) ran no faster on two threads; at
+#: batch 512 (8e7) two threads were 1.35 times faster, and the joint critic of two
+#: 64-wide layers at batch 128 (16384 pairs, 8e7) 2.5 times.
+THREADED_WORK = 2**26
 
 
 def torch_missing_message(feature: str) -> str:
@@ -52,3 +78,99 @@ def resolve_device(device, feature: str = "This part of skmi") -> Any:
             f"{torch.__version__}); use device='cpu' or device='auto'."
         )
     return resolved
+
+
+def _usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_n_jobs(n_jobs) -> None:
+    if n_jobs is None:
+        return
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0:
+        raise ValueError(
+            f"n_jobs must be None or a nonzero int (-1: all CPUs), got {n_jobs!r}."
+        )
+
+
+def resolve_torch_threads(n_jobs: int | None, work: float | None = None) -> int:
+    """torch CPU threads for ``n_jobs``.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        ``None``: one thread, or torch's current setting (``torch.get_num_threads()``,
+        by default the number of physical cores) when ``work`` is at least
+        :data:`THREADED_WORK`. A positive int: that many threads, at most the CPUs this
+        process may run on. A negative int counts back from those CPUs, as in joblib:
+        -1 is all of them, -2 all but one (at least one).
+    work : float or None, default=None
+        Multiply-adds per step of the work to be run (None: small).
+
+    Returns
+    -------
+    n_threads : int
+
+    Raises
+    ------
+    ValueError
+        For 0, a bool or anything that is not an int or None.
+    """
+    _check_n_jobs(n_jobs)
+    if n_jobs is None:
+        if work is None or work < THREADED_WORK:
+            return 1
+        return int(require_torch().get_num_threads())
+    cpus = _usable_cpus()
+    n = int(n_jobs) if n_jobs > 0 else cpus + 1 + int(n_jobs)
+    return min(max(n, 1), cpus)
+
+
+@contextlib.contextmanager
+def torch_threads(n_jobs: int | None = None, work: float | None = None,
+                  feature: str = "This part of skmi"):
+    """Run the body with :func:`resolve_torch_threads` torch CPU threads, then restore.
+
+    Sets ``torch.set_num_threads`` on entry and puts the previous value back on exit,
+    also when the body raises; when the count is already right it calls nothing. Only
+    intra-op threads change: inter-op threads (``torch.set_num_threads_interop``) cannot
+    be changed once torch has used them and are left alone. Work on a GPU is unaffected
+    (its kernels do not use these threads); only the host-side operations around it
+    are.
+
+    With torch's OpenMP backend the count belongs to the calling thread (threads that
+    start during the body inherit it); enter and leave the context in one thread.
+
+    Parameters
+    ----------
+    n_jobs : int or None, default=None
+        See :func:`resolve_torch_threads`.
+    work : float or None, default=None
+        Multiply-adds per step (only read when ``n_jobs`` is None).
+    feature : str, default="This part of skmi"
+        Named in the ImportError when torch is missing.
+
+    Yields
+    ------
+    n_threads : int
+        The thread count in effect inside the body.
+
+    Raises
+    ------
+    ValueError
+        For an invalid ``n_jobs`` (before anything is changed).
+    """
+    torch = require_torch(feature)
+    n_threads = resolve_torch_threads(n_jobs, work)
+    previous = torch.get_num_threads()
+    if n_threads == previous:
+        yield n_threads
+        return
+    torch.set_num_threads(n_threads)
+    try:
+        yield n_threads
+    finally:
+        torch.set_num_threads(previous)

@@ -219,7 +219,8 @@ class AutoMI(MutualInfoEstimator):
         Seeds KSG's tie-breaking noise, the classifier's folds, the Gaussian reference
         samples and the neural candidate.
     n_jobs : int, default=None
-        Threads for the k-NN kernels.
+        Threads for the k-NN kernels, and torch CPU threads for the InfoNCE candidate
+        (None: one thread for its small critic; see :class:`~skmi.neural.InfoNCE`).
 
     Attributes
     ----------
@@ -349,7 +350,7 @@ class AutoMI(MutualInfoEstimator):
         if self._use_neural(dims, X.shape[0]):
             from .neural import InfoNCE
 
-            nce = InfoNCE(random_state=self.random_state).fit(X, y)
+            nce = InfoNCE(random_state=self.random_state, n_jobs=self.n_jobs).fit(X, y)
             fitted["InfoNCE"] = (nce, nce.mi_)
         gaussians = [("GaussianCopulaMI", GaussianCopulaMI(discrete_y=False, drop_constant=True),
                       Xn, yn, X.shape[1] == 1 or y.shape[1] == 1),

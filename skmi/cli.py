@@ -159,6 +159,7 @@ def _cmd_infoplane(args) -> int:
             batch_size=args.batch_size, lr=args.lr, X_test=X_test, y_test=y_test,
             seed=args.seed, device=args.device, record_on=record_on,
             n_samples=args.n_samples, csv_path=csv_path, progress=not args.no_progress,
+            n_jobs=args.threads or None,
         )
     saturated = _saturation_summary(plane.records_)
     split = ("the official 60,000 / 10,000 split" if X_test is not None

@@ -1,5 +1,6 @@
 """KDEMI (Kolchinsky-Tracey bounds), sample propagation and the KDE kernels."""
 
+import warnings
 from itertools import product
 
 import numpy as np
@@ -196,8 +197,6 @@ def test_noise_variance_attribute():
 
 def test_relative_noise_constant_layer():
     """A constant layer: zero information at any noise, and not flagged as pinned."""
-    import warnings
-
     T = np.full((50, 3), 2.5)
     y = np.arange(50) % 2
     with warnings.catch_warnings():
@@ -224,6 +223,168 @@ def test_relative_noise_saturation_message_gives_a_fraction():
                       "near"):
         est = KDEMI(1e-6, relative_noise=True).fit(T, np.arange(len(T)))
     assert est.saturated_
+
+
+# -------------------------------------------------------- agreement with float64
+def _reference_mi(T, y, var, bound, rows=None):
+    """H(Y) + mean_i [log S_i^(y) - log S_i] in float64 from the differences."""
+    v = var if bound == "upper" else 4 * var
+    codes = np.unique(y, return_inverse=True)[1].reshape(-1)
+    p = np.bincount(codes) / len(codes)
+    return -np.sum(p * np.log(p)) + np.mean(ref.kt_terms(T, codes, v, rows))
+
+
+def _datasets():
+    rng = np.random.default_rng(11)
+    gauss = rng.standard_normal((700, 10))
+    dup = np.repeat(rng.standard_normal((150, 8)), 4, axis=0)
+    dup += 1e-7 * rng.standard_normal(dup.shape)  # near-duplicate rows
+    dup[::4] = dup[1::4]  # and exact ones
+    offset = rng.standard_normal((500, 6)) * 0.5 + 1e6  # large offset
+    tanh = np.tanh(rng.standard_normal((600, 5)) @ rng.standard_normal((5, 64)) * 2)
+    wide = rng.standard_normal((300, 400))  # more units than samples
+    return {"gauss": gauss, "dup": dup, "offset": offset, "tanh": tanh, "wide": wide}
+
+
+@pytest.mark.parametrize("name", ["gauss", "dup", "offset", "tanh", "wide"])
+def test_agrees_with_float64_reference(name):
+    """The kernels' estimate equals a float64 computation from the differences to 1e-9
+    nats: several noise levels (from kernels that see only their sample to kernels that
+    see every sample), both bounds, I(X; T) and I(T; Y)."""
+    T = _datasets()[name]
+    n = len(T)
+    labels = np.random.default_rng(12).integers(0, 4, n)
+    nn_sq = skmi.kde._median_nn_sq(T - T.mean(axis=0), np.random.default_rng(0))
+    spread = np.var(T, axis=0).sum()
+    for var in (max(nn_sq, 1e-12) / 8, max(nn_sq, 1e-12) / 2, 2 * nn_sq + 1e-12, spread):
+        for bound in ("upper", "lower"):
+            for y in (np.arange(n), labels):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", skmi.SaturationWarning)
+                    got = KDEMI(var, bound=bound).fit(T, y).mi_
+                assert got == pytest.approx(_reference_mi(T, y, var, bound), abs=1e-9)
+
+
+# ------------------------------------------------------------------ query subsets
+def _subset_problem(seed=20, n=400):
+    rng = np.random.default_rng(seed)
+    T = np.tanh(rng.standard_normal((n, 3)) @ rng.standard_normal((3, 12)))
+    y = rng.integers(0, 3, n)
+    return T, y
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_n_queries_at_least_n_is_the_full_pass(bound):
+    T, y = _subset_problem()
+    for target in (np.arange(len(T)), y):
+        full = KDEMI(0.3, bound=bound).fit(T, target)
+        assert full.std_error_ == 0.0
+        for q in (len(T), len(T) + 5):
+            est = KDEMI(0.3, bound=bound, n_queries=q, random_state=0).fit(T, target)
+            assert est.mi_ == full.mi_ and est.std_error_ == 0.0
+        # the query path itself, with every row a query: the full pass to 1e-12
+        codes = np.unique(target, return_inverse=True)[1].reshape(-1)
+        mi, se = skmi.kde._kt_mi(KDEMI(), T, codes, 0.3, bound, rows=np.arange(len(T)))
+        assert mi == pytest.approx(full.mi_, abs=1e-12)
+        assert se == 0.0   # finite-population correction: all rows queried
+
+
+def test_n_queries_is_unbiased_with_honest_errors():
+    """Over many seeds the subset estimates centre on the full pass, each within 4
+    standard errors, about 95% within 2."""
+    T, y = _subset_problem()
+    for target in (np.arange(len(T)), y):
+        full = KDEMI(0.3).fit(T, target).mi_
+        est = [KDEMI(0.3, n_queries=60, random_state=s).fit(T, target)
+               for s in range(300)]
+        mi = np.array([e.mi_ for e in est])
+        se = np.array([e.std_error_ for e in est])
+        z = (mi - full) / se
+        assert np.all(np.abs(z) < 4)
+        assert 0.9 <= np.mean(np.abs(z) < 2) <= 0.99
+        assert abs(mi.mean() - full) < 4 * mi.std() / np.sqrt(mi.size)
+        # the reported error matches the spread of the estimates
+        assert se.mean() == pytest.approx(mi.std(), rel=0.2)
+        # and the subset estimate is the float64 mean over the queried rows
+        rows = skmi.kde._query_rows(len(T), 60, 7)
+        assert est[7].mi_ == pytest.approx(_reference_mi(T, target, 0.3, "upper", rows),
+                                           abs=1e-9)
+
+
+def test_std_error_shrinks_like_root_n_queries():
+    T, _ = _subset_problem(n=3200)
+    y = np.arange(len(T))
+    ratios = {}
+    for q in (50, 200, 800):
+        se = np.mean([KDEMI(0.3, n_queries=q, random_state=s).fit(T, y).std_error_
+                      for s in range(5)])
+        ratios[q] = se * np.sqrt(q) / np.sqrt(1 - q / len(T))
+    assert ratios[200] == pytest.approx(ratios[50], rel=0.3)
+    assert ratios[800] == pytest.approx(ratios[50], rel=0.3)
+
+
+def test_n_queries_reproducible():
+    T, y = _subset_problem()
+    a = KDEMI(0.3, n_queries=50, random_state=3).fit(T, y)
+    b = KDEMI(0.3, n_queries=50, random_state=3).fit(T, y)
+    c = KDEMI(0.3, n_queries=50, random_state=4).fit(T, y)
+    assert (a.mi_, a.std_error_) == (b.mi_, b.std_error_)
+    assert a.mi_ != c.mi_
+    assert a.score(T, y) == a.mi_   # score draws the same queries
+    assert a.n_queries == 50 and a.random_state == 3   # stored untouched
+    s1 = SamplePropagationMI(0.3, n_draws=3, n_queries=40, random_state=3).fit(T, y)
+    s2 = SamplePropagationMI(0.3, n_draws=3, n_queries=40, random_state=3).fit(T, y)
+    assert (s1.mi_, s1.std_error_) == (s2.mi_, s2.std_error_)
+
+
+def test_n_queries_saturation_uses_the_queries():
+    T, y = _subset_problem()
+    with pytest.warns(skmi.SaturationWarning, match="far below"):
+        est = KDEMI(1e-6, n_queries=30, random_state=0).fit(T, np.arange(len(T)))
+    assert est.saturated_ and est.mi_ == pytest.approx(np.log(len(T)))
+    with pytest.warns(skmi.SaturationWarning, match="swamps"):
+        assert KDEMI(1e6, n_queries=30, random_state=0).fit(T, y).saturated_
+    # the queried rows far apart, the others in a tight cloud: the check looks at the
+    # queried rows only
+    rng = np.random.default_rng(0)
+    layer = rng.standard_normal((400, 2))
+    rows = skmi.kde._query_rows(400, 10, 1)
+    layer[rows] = rng.standard_normal((10, 2)) * 1000
+    with pytest.warns(skmi.SaturationWarning, match="far below"):
+        assert KDEMI(0.5, n_queries=10, random_state=1).fit(layer, np.arange(400)).saturated_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", skmi.SaturationWarning)
+        assert not KDEMI(0.5).fit(layer, np.arange(400)).saturated_
+
+
+def test_n_queries_validated():
+    T, y = _subset_problem()
+    for bad in (1, 0, 2.5, "all"):
+        with pytest.raises(ValueError, match="n_queries"):
+            KDEMI(n_queries=bad).fit(T, y)
+        with pytest.raises(ValueError, match="n_queries"):
+            SamplePropagationMI(n_queries=bad).fit(T, y)
+    with pytest.raises(ValueError, match="random_state"):
+        KDEMI(random_state="x").fit(T, y)
+
+
+def test_sample_propagation_n_queries():
+    T, y = _subset_problem(n=200)
+    for target in (np.arange(200), y):
+        full = SamplePropagationMI(0.3, n_draws=2, random_state=0).fit(T, target)
+        same = SamplePropagationMI(0.3, n_draws=2, random_state=0, n_queries=200).fit(
+            T, target)
+        assert (same.mi_, same.std_error_) == (full.mi_, full.std_error_)
+        # the quantity itself, to Monte-Carlo error 0.003
+        exact = SamplePropagationMI(0.3, n_draws=400, random_state=1).fit(T, target)
+        est = [SamplePropagationMI(0.3, n_draws=2, n_queries=40, random_state=s)
+               .fit(T, target) for s in range(100)]
+        mi = np.array([e.mi_ for e in est])
+        se = np.array([e.std_error_ for e in est])
+        z = (mi - exact.mi_) / np.sqrt(se**2 + exact.std_error_**2)
+        assert np.all(np.abs(z) < 4)
+        assert 0.88 <= np.mean(np.abs(z) < 2) <= 1.0
+        assert se.mean() == pytest.approx(mi.std(), rel=0.3)
 
 
 # ---------------------------------------------------------------------- bad input
@@ -260,7 +421,9 @@ def _expected_failed_checks(estimator):
 
 @parametrize_with_checks(
     [KDEMI(), KDEMI(bound="lower"), KDEMI(relative_noise=True),
+     KDEMI(n_queries=10, random_state=0),
      SamplePropagationMI(n_draws=2, random_state=0),
+     SamplePropagationMI(n_draws=2, n_queries=10, random_state=0),
      SamplePropagationMI(n_draws=2, random_state=0, relative_noise=True),
      MixtureEntropy(n_draws=2, random_state=0), MixtureEntropy(method="upper")],
     expected_failed_checks=_expected_failed_checks,

@@ -27,17 +27,6 @@ from skmi.neural import (  # noqa: E402
 )
 from skmi.neural.estimators import _module_to_cpu  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny networks: one intra-op thread is faster than two and keeps the shared CI
-    # cores for other workers.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # ----------------------------------------------------------------------------- data
 D, RHO = 5, 0.5
 TRUTH = -D / 2 * math.log(1 - RHO**2)  # 0.7192 nats

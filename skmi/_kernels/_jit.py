@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 
 import numba
@@ -124,7 +125,16 @@ def num_threads(n_jobs: int | None, n_samples: int | None = None):
     """Run the body with ``resolve_n_threads(n_jobs)`` Numba threads, then restore.
 
     With ``n_samples < SERIAL_BELOW`` the body runs on one thread.
+
+    Also puts torch's CPU thread count back when torch is loaded: with Numba's OpenMP
+    threading layer and torch's OpenMP build sharing one ``libgomp``, every Numba
+    parallel region calls ``omp_set_num_threads`` with Numba's count, which is the
+    count ``torch.get_num_threads`` reports and torch's next operation uses (a training
+    loop at one thread ran on all cores after its first record).
     """
+    torch = sys.modules.get("torch")
+    # read first: the first Numba call launches its pool, which may set OpenMP's count
+    torch_previous = torch.get_num_threads() if torch is not None else None
     previous = numba.get_num_threads()
     serial = n_samples is not None and n_samples < SERIAL_BELOW
     numba.set_num_threads(1 if serial else resolve_n_threads(n_jobs))
@@ -132,3 +142,5 @@ def num_threads(n_jobs: int | None, n_samples: int | None = None):
         yield
     finally:
         numba.set_num_threads(previous)
+        if torch_previous is not None:  # unconditionally: cheap, and its cache may lag
+            torch.set_num_threads(torch_previous)

@@ -111,3 +111,40 @@ def log_sum_exp_pairs(Q, C, scale, q_class=None, c_class=None):
         return total, total
     same = np.asarray(q_class)[:, None] == np.asarray(c_class)[None, :]
     return total, logsumexp(np.where(same, V, -np.inf), axis=1)
+
+
+def log_sum_exp_queries(Q, C, scale, self_index, q_class=None, c_class=None):
+    """:func:`log_sum_exp_pairs` for queries that are centres: the distance from query
+    i to centre ``self_index[i]`` is exactly 0 (its term exactly 1)."""
+    from scipy.special import logsumexp
+
+    D = ((Q[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+    D[np.arange(Q.shape[0]), np.asarray(self_index)] = 0.0
+    V = -D * scale
+    total = logsumexp(V, axis=1)
+    if q_class is None:
+        return total, total
+    same = np.asarray(q_class)[:, None] == np.asarray(c_class)[None, :]
+    return total, logsumexp(np.where(same, V, -np.inf), axis=1)
+
+
+def kt_terms(X, codes, var, rows=None, block=256):
+    """Kolchinsky-Tracey terms ``log S_i^(y) - log S_i`` of the rows ``rows`` (all by
+    default) against all rows, in float64 from the differences themselves (no norms
+    identity), ``block`` queries at a time; ``var`` is the kernel variance."""
+    from scipy.special import logsumexp
+
+    X = np.asarray(X, dtype=np.float64)
+    X = X - X.mean(axis=0)
+    codes = np.asarray(codes)
+    rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
+    out = np.empty(rows.size)
+    for b0 in range(0, rows.size, block):
+        r = rows[b0:b0 + block]
+        diff = X[r][:, None, :] - X[None, :, :]
+        V = -np.einsum("ijk,ijk->ij", diff, diff) / (2.0 * var)
+        V[np.arange(r.size), r] = 0.0
+        same = codes[r][:, None] == codes[None, :]
+        out[b0:b0 + block] = (logsumexp(np.where(same, V, -np.inf), axis=1)
+                              - logsumexp(V, axis=1))
+    return out

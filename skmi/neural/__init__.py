@@ -4,7 +4,9 @@
 network and report a variational bound on held-out data. Importing this package (or
 ``skmi``) does not import torch: names resolve on first use, and the estimators import
 torch when they are fitted. Without torch, fitting raises an :class:`ImportError` that
-says to ``pip install skmi[torch]``.
+says to ``pip install skmi[torch]``. ``fit`` and ``score`` set torch's CPU thread count
+from the estimator's ``n_jobs`` (one thread by default for these small networks) and
+restore it afterwards (:func:`skmi._torch.torch_threads`).
 
 Submodules: :mod:`~skmi.neural.bounds` (the bounds as pure functions of a critic score
 matrix), :mod:`~skmi.neural.critics` (built-in critic networks), and

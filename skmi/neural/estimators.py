@@ -24,6 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._torch import torch_threads
 from .._validation import Data, check_xy
 from ..base import LOWER, MutualInfoEstimator
 from ..exceptions import SaturationWarning, warn_user
@@ -36,6 +37,7 @@ _BUILTIN_CRITICS = ("joint", "separable")
 _DTYPES = ("float32", "float64")
 _CRITIC_PREFIX = "critic__"
 _SEED_MAX = 2**31 - 1
+_FEATURE = "skmi's neural estimators (MINE, NWJ, InfoNCE, SMILE)"
 
 
 class TrainingDivergedWarning(ConvergenceWarning):
@@ -108,6 +110,19 @@ _SHARED_PARAMETERS = """\
         Torch device; ``"auto"`` picks CUDA when available. ``"cuda:1"`` and the like
         work too.
     dtype : {"float32", "float64"}, default="float32"
+    n_jobs : int or None, default=None
+        torch CPU threads for this ``fit`` (and for ``score``); torch's own setting is
+        restored afterwards. None: one thread, unless a training step is large (rows
+        through the critic times its parameters at least ``2**26``: the ``"joint"``
+        critic of two 64-wide layers at ``batch_size=128``, two 256-wide layers of the
+        ``"separable"`` one at ``batch_size=512``), where torch's current setting
+        (``torch.get_num_threads()``) is kept. The default critics are small: a second
+        thread bought nothing on idle cores, and beside busy processes torch's waiting
+        workers made a fit tens of times slower. A positive int: that many threads (at
+        most the CPUs available); -1: all CPUs, -2: all but one. Results are the same bit
+        for bit for every value at the default sizes; large steps can differ in the last
+        bits (torch splits large reductions between threads). Work on a GPU is not
+        affected.
     random_state : int, RandomState instance or None, default=None
         Seeds the train/validation split, the critic's initial weights (through a forked
         torch RNG, leaving torch's global state alone) and the device-side
@@ -168,6 +183,21 @@ def _one_hot(codes: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
+def _step_work(critic, batch: int, device) -> float | None:
+    """Multiply-adds of one critic evaluation on ``batch`` rows (None off the CPU).
+
+    Rows through the network times its parameters: ``batch`` rows for a separable or
+    user critic, ``batch**2`` pairs for :class:`~skmi.neural.critics.JointCritic`.
+    Sizes the thread count of ``n_jobs=None`` (:func:`skmi._torch.torch_threads`).
+    """
+    if device.type != "cpu":
+        return None
+    from .critics import JointCritic
+
+    rows = batch * batch if isinstance(critic, JointCritic) else batch
+    return float(rows * sum(p.numel() for p in critic.parameters()))
+
+
 def _module_to_cpu(module):
     """A copy of ``module`` whose parameters and buffers live on the CPU.
 
@@ -206,6 +236,8 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         "scaling": [StrOptions({"standard", "quantile"}), None],
         "device": "no_validation",  # checked by resolve_device (str or torch.device)
         "dtype": [StrOptions(set(_DTYPES))],
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 
@@ -228,6 +260,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         scaling="quantile",
         device="auto",
         dtype="float32",
+        n_jobs=None,
         random_state=None,
     ):
         self.critic = critic
@@ -246,6 +279,7 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         self.scaling = scaling
         self.device = device
         self.dtype = dtype
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
@@ -377,28 +411,31 @@ class _NeuralMIEstimator(MutualInfoEstimator):
             a = a if scaler is None else scaler.transform(a)
             return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype).to(device)
 
-        X_train = to_device(Xa[train_idx], self._x_scaler)
-        y_train = to_device(Ya[train_idx], self._y_scaler)
-        X_val = to_device(Xa[val_idx], self._x_scaler)
-        y_val = to_device(Ya[val_idx], self._y_scaler)
-
+        # Built first (its own seeded RNG: the order changes nothing) to size the step
+        # for n_jobs=None; initialising weights runs no multithreaded torch kernel.
         with torch.random.fork_rng(devices=[]):
             torch.random.default_generator.manual_seed(init_seed)
             critic = self._build_critic(Xa.shape[1], Ya.shape[1])
-        critic = critic.to(device=device, dtype=dtype)
-        critic.train()
-        generator = torch.Generator(device=device)
-        generator.manual_seed(train_seed)
+        work = _step_work(critic, min(self.batch_size, n - n_val), device)
+        with torch_threads(self.n_jobs, work, _FEATURE):
+            X_train = to_device(Xa[train_idx], self._x_scaler)
+            y_train = to_device(Ya[train_idx], self._y_scaler)
+            X_val = to_device(Xa[val_idx], self._x_scaler)
+            y_val = to_device(Ya[val_idx], self._y_scaler)
+            critic = critic.to(device=device, dtype=dtype)
+            critic.train()
+            generator = torch.Generator(device=device)
+            generator.manual_seed(train_seed)
 
-        result = _training.train_critic(
-            critic, self._objective(), X_train, y_train, X_val, y_val,
-            batch_size=self.batch_size, lr=self.lr, max_epochs=self.max_epochs,
-            max_steps=self.max_steps, patience=self.patience, tol=self.tol,
-            generator=generator,
-        )
-        if result.best_state is not None:
-            critic.load_state_dict(result.best_state)
-        critic.eval()
+            result = _training.train_critic(
+                critic, self._objective(), X_train, y_train, X_val, y_val,
+                batch_size=self.batch_size, lr=self.lr, max_epochs=self.max_epochs,
+                max_steps=self.max_steps, patience=self.patience, tol=self.tol,
+                generator=generator,
+            )
+            if result.best_state is not None:
+                critic.load_state_dict(result.best_state)
+            critic.eval()
         self.critic_ = critic
         self.mi_ = float(result.best_value)
         self.training_curve_ = result.curve
@@ -468,21 +505,24 @@ class _NeuralMIEstimator(MutualInfoEstimator):
         data = self._validate(X, y, reset=False)
         device = resolve_device(self.device)
         dtype = getattr(torch, self._fit_dtype)
-        critic = self.critic_.to(device)
         X, y = data.X, data.y
         if self._x_scaler is not None:
             X = self._x_scaler.transform(X)
         if self._y_scaler is not None:
             y = self._y_scaler.transform(y)
-        Xt = torch.as_tensor(X, dtype=dtype).to(device)
-        yt = torch.as_tensor(y, dtype=dtype).to(device)
-        generator = torch.Generator(device=device)
-        generator.manual_seed(self._score_seed)
-        n = Xt.shape[0]
-        order = _training.chunk_order(n, min(self.batch_size, n), generator, device)
-        critic.eval()
-        value = _training.chunked_bound(critic, self._objective().value, Xt, yt, order)
-        return float(value)
+        n = X.shape[0]
+        chunk = min(self.batch_size, n)
+        with torch_threads(self.n_jobs, _step_work(self.critic_, chunk, device), _FEATURE):
+            critic = self.critic_.to(device)
+            Xt = torch.as_tensor(X, dtype=dtype).to(device)
+            yt = torch.as_tensor(y, dtype=dtype).to(device)
+            generator = torch.Generator(device=device)
+            generator.manual_seed(self._score_seed)
+            order = _training.chunk_order(n, chunk, generator, device)
+            critic.eval()
+            value = _training.chunked_bound(critic, self._objective().value, Xt, yt,
+                                            order)
+            return float(value)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
@@ -579,6 +619,7 @@ class MINE(_NeuralMIEstimator):
         scaling="quantile",
         device="auto",
         dtype="float32",
+        n_jobs=None,
         random_state=None,
         ema_rate=0.01,
     ):
@@ -589,7 +630,7 @@ class MINE(_NeuralMIEstimator):
             max_epochs=max_epochs, max_steps=max_steps,
             validation_fraction=validation_fraction, patience=patience, tol=tol,
             discrete_y=discrete_y, scaling=scaling, device=device, dtype=dtype,
-            random_state=random_state,
+            n_jobs=n_jobs, random_state=random_state,
         )
         self.ema_rate = ema_rate
 
@@ -764,6 +805,7 @@ class SMILE(_NeuralMIEstimator):
         scaling="quantile",
         device="auto",
         dtype="float32",
+        n_jobs=None,
         random_state=None,
         clip=5.0,
     ):
@@ -774,7 +816,7 @@ class SMILE(_NeuralMIEstimator):
             max_epochs=max_epochs, max_steps=max_steps,
             validation_fraction=validation_fraction, patience=patience, tol=tol,
             discrete_y=discrete_y, scaling=scaling, device=device, dtype=dtype,
-            random_state=random_state,
+            n_jobs=n_jobs, random_state=random_state,
         )
         self.clip = clip
 

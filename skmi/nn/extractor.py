@@ -20,7 +20,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._torch import require_torch, resolve_device
+from .._torch import torch_threads
+from ._torch import _FEATURE, require_torch, resolve_device
 
 __all__ = ["LayerActivationExtractor", "layer_names"]
 
@@ -143,6 +144,12 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         network view of Goldfeld et al. 2019, which makes I(X; T) finite).
     random_state : int, RandomState instance or None, default=None
         Seed of the noise. With an int, every ``transform`` call adds the same noise.
+    n_jobs : int or None, default=None
+        torch CPU threads for the forward passes, set for each ``transform`` and
+        restored afterwards (:func:`skmi._torch.torch_threads`). None: one thread for a
+        small model (``batch_size`` times its parameters below ``2**26``), torch's own
+        setting otherwise; -1: all CPUs. Set it for a convolutional model, whose work
+        per parameter is large. No effect on a GPU.
 
     Attributes
     ----------
@@ -179,6 +186,8 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         "select": "no_validation",
         "noise_std": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -193,6 +202,7 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         select=None,
         noise_std=0.0,
         random_state=None,
+        n_jobs=None,
     ):
         self.model = model
         self.layers = layers
@@ -203,6 +213,7 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         self.select = select
         self.noise_std = noise_std
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -274,7 +285,9 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         try:
             for name in self.layer_names_:
                 handles.append(modules[name].register_forward_hook(make_hook(name)))
-            with torch.inference_mode():
+            work = (self.batch_size * sum(p.numel() for p in self.model_.parameters())
+                    if self.device_.type == "cpu" else None)
+            with torch_threads(self.n_jobs, work, _FEATURE), torch.inference_mode():
                 for start in range(0, X.shape[0], self.batch_size):
                     batch = np.asarray(X[start:start + self.batch_size])
                     if not batch.flags.writeable:  # torch warns on read-only memory

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from .._parallel import progress_bar
-from ._torch import require_torch, resolve_device
+from .._torch import torch_threads
+from ._torch import _FEATURE, require_torch, resolve_device
 
 __all__ = ["make_mlp", "hidden_layers", "train_and_record", "TrainingResult",
            "log_spaced_epochs"]
@@ -234,121 +235,10 @@ def _dead_layers(plane, model, X_rec, device) -> dict:
     return {k: float(np.mean(np.all(a == a[:1], axis=0))) for k, a in acts.items()}
 
 
-def train_and_record(
-    model,
-    X,
-    y,
-    *,
-    plane=None,
-    epochs: int = 100,
-    record_epochs="log",
-    n_records: int = 30,
-    batch_size: int = 256,
-    lr: float = 1e-3,
-    train_size: float = 0.8,
-    X_test=None,
-    y_test=None,
-    seed: int = 0,
-    device="auto",
-    record_on: str = "all",
-    n_samples: int | None = None,
-    csv_path=None,
-    progress: bool = False,
-) -> TrainingResult:
-    """Train a classifier with Adam and cross-entropy, recording the information plane.
-
-    Without ``X_test`` the data are split once (``train_size`` for training,
-    stratified, seeded); with it, all of ``X`` is trained on and ``X_test`` held out
-    (MNIST's official split). Each epoch shuffles the training rows into mini-batches.
-    The plane is recorded before training (epoch 0) and after the epochs in
-    ``record_epochs``, on the rows ``record_on`` names (or a seeded, stratified subset
-    of ``n_samples`` of them: the estimators are O(n) to O(n^2) per record).
-
-    Reproducibility: ``seed`` fixes the split, the subset, the shuffling and torch's
-    global generator during training; the weights are the model's own, so build it
-    with ``make_mlp(..., random_state=seed)`` to reproduce ``skmi infoplane`` exactly.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        Maps a batch of rows of ``X`` to class logits; trained in place.
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-        Integer class labels ``0..n_classes-1``.
-    plane : InformationPlane, list of InformationPlane or None
-        What to record (None: train only).
-    epochs : int, default=100
-    record_epochs : "log", "all" or sequence of int, default="log"
-        ``"log"``: about ``n_records`` log-spaced epochs (:func:`log_spaced_epochs`).
-    n_records : int, default=30
-    batch_size : int, default=256
-    lr : float, default=1e-3
-        Adam learning rate.
-    train_size : float, default=0.8
-        Used without ``X_test``.
-    X_test, y_test : array-like or None, default=None
-        A held-out set (then ``X`` is all training data).
-    seed : int, default=0
-    device : str, default="auto"
-    record_on : {"all", "train", "test"}, default="all"
-        Which rows the plane is estimated on (the classic figure uses all of them).
-    n_samples : int or None, default=None
-        Record on a seeded, stratified subset of that many of those rows.
-    csv_path : str, path-like or None, default=None
-        Append each record's rows to this CSV (header first, the file replaced) as soon
-        as they are measured, so an interrupted run keeps every record it took.
-    progress : bool, default=False
-        Show a tqdm progress bar (if tqdm is installed; else a plain line per record).
-
-    Returns
-    -------
-    result : TrainingResult
-        Also warns (:class:`UserWarning`) when a recorded layer is dead (every unit
-        constant on the recorded inputs) or the test accuracy is at chance.
-    """
-    torch = require_torch()
-    from sklearn.model_selection import train_test_split
-
-    planes = [] if plane is None else (list(plane) if isinstance(plane, (list, tuple))
-                                       else [plane])
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}.")
-    if isinstance(record_epochs, str):
-        if record_epochs == "log":
-            record_epochs = log_spaced_epochs(epochs, n_records)
-        elif record_epochs == "all":
-            record_epochs = list(range(epochs + 1))
-        else:
-            raise ValueError(f"record_epochs must be 'log', 'all' or a list, got "
-                             f"{record_epochs!r}.")
-    todo = sorted({int(e) for e in record_epochs if 0 <= int(e) <= epochs})
-
-    start_time = time.perf_counter()
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y).astype(np.int64)
-    if X_test is None:
-        if y_test is not None:
-            raise ValueError("y_test given without X_test.")
-        idx_train, idx_test = train_test_split(np.arange(len(y)), train_size=train_size,
-                                               random_state=seed, stratify=y)
-        X_all, y_all = X, y
-    else:
-        X_test = np.asarray(X_test, dtype=np.float32)
-        y_test = np.asarray(y_test).astype(np.int64)
-        if X_test.shape[1:] != X.shape[1:] or len(X_test) != len(y_test):
-            raise ValueError(f"X_test {X_test.shape} and y_test {y_test.shape} do not "
-                             f"match X {X.shape}.")
-        X_all, y_all = np.concatenate([X, X_test]), np.concatenate([y, y_test])
-        idx_train = np.arange(len(y))
-        idx_test = np.arange(len(y), len(y_all))
-    rows_in_set, record_set = _record_rows(record_on, n_samples, y_all[idx_train],
-                                           y_all[idx_test], seed)
-    offset = {"all": np.concatenate([idx_train, idx_test]), "train": idx_train,
-              "test": idx_test}[record_on]
-    rec_idx = offset[rows_in_set]
-    X_rec, y_rec = X_all[rec_idx], y_all[rec_idx]
-
-    dev = resolve_device(device)
+def _train(model, planes, todo, X_all, y_all, idx_train, idx_test, X_rec, y_rec,
+           rows_in_set, record_set, epochs, batch_size, lr, seed, dev, csv_path, progress,
+           torch):
+    """The training loop of :func:`train_and_record` (inside its thread context)."""
     torch.manual_seed(seed)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     model.to(dev)
@@ -415,6 +305,138 @@ def train_and_record(
     model.eval()
     _check_training(result, planes, model, X_rec, dev, len(np.unique(y_all)), accuracy, te,
                     y_all[idx_test])
+    return result
+
+
+def train_and_record(
+    model,
+    X,
+    y,
+    *,
+    plane=None,
+    epochs: int = 100,
+    record_epochs="log",
+    n_records: int = 30,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    train_size: float = 0.8,
+    X_test=None,
+    y_test=None,
+    seed: int = 0,
+    device="auto",
+    record_on: str = "all",
+    n_samples: int | None = None,
+    csv_path=None,
+    progress: bool = False,
+    n_jobs: int | None = None,
+) -> TrainingResult:
+    """Train a classifier with Adam and cross-entropy, recording the information plane.
+
+    Without ``X_test`` the data are split once (``train_size`` for training,
+    stratified, seeded); with it, all of ``X`` is trained on and ``X_test`` held out
+    (MNIST's official split). Each epoch shuffles the training rows into mini-batches.
+    The plane is recorded before training (epoch 0) and after the epochs in
+    ``record_epochs``, on the rows ``record_on`` names (or a seeded, stratified subset
+    of ``n_samples`` of them: the estimators are O(n) to O(n^2) per record).
+
+    Reproducibility: ``seed`` fixes the split, the subset, the shuffling and torch's
+    global generator during training; the weights are the model's own, so build it
+    with ``make_mlp(..., random_state=seed)`` to reproduce ``skmi infoplane`` exactly.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps a batch of rows of ``X`` to class logits; trained in place.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Integer class labels ``0..n_classes-1``.
+    plane : InformationPlane, list of InformationPlane or None
+        What to record (None: train only).
+    epochs : int, default=100
+    record_epochs : "log", "all" or sequence of int, default="log"
+        ``"log"``: about ``n_records`` log-spaced epochs (:func:`log_spaced_epochs`).
+    n_records : int, default=30
+    batch_size : int, default=256
+    lr : float, default=1e-3
+        Adam learning rate.
+    train_size : float, default=0.8
+        Used without ``X_test``.
+    X_test, y_test : array-like or None, default=None
+        A held-out set (then ``X`` is all training data).
+    seed : int, default=0
+    device : str, default="auto"
+    record_on : {"all", "train", "test"}, default="all"
+        Which rows the plane is estimated on (the classic figure uses all of them).
+    n_samples : int or None, default=None
+        Record on a seeded, stratified subset of that many of those rows.
+    csv_path : str, path-like or None, default=None
+        Append each record's rows to this CSV (header first, the file replaced) as soon
+        as they are measured, so an interrupted run keeps every record it took.
+    progress : bool, default=False
+        Show a tqdm progress bar (if tqdm is installed; else a plain line per record).
+    n_jobs : int or None, default=None
+        torch CPU threads for the training steps, set for this call and restored
+        afterwards (:func:`skmi._torch.torch_threads`). None: one thread unless a step is
+        large (batch rows times parameters at least ``2**26``), where torch's own
+        setting is kept; the networks this helper trains are small, and torch's waiting
+        workers beside Numba's or other processes slow small steps down many times.
+        -1: all CPUs. The recording uses the estimators' own ``n_jobs``.
+
+    Returns
+    -------
+    result : TrainingResult
+        Also warns (:class:`UserWarning`) when a recorded layer is dead (every unit
+        constant on the recorded inputs) or the test accuracy is at chance.
+    """
+    torch = require_torch()
+    from sklearn.model_selection import train_test_split
+
+    planes = [] if plane is None else (list(plane) if isinstance(plane, (list, tuple))
+                                       else [plane])
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}.")
+    if isinstance(record_epochs, str):
+        if record_epochs == "log":
+            record_epochs = log_spaced_epochs(epochs, n_records)
+        elif record_epochs == "all":
+            record_epochs = list(range(epochs + 1))
+        else:
+            raise ValueError(f"record_epochs must be 'log', 'all' or a list, got "
+                             f"{record_epochs!r}.")
+    todo = sorted({int(e) for e in record_epochs if 0 <= int(e) <= epochs})
+
+    start_time = time.perf_counter()
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y).astype(np.int64)
+    if X_test is None:
+        if y_test is not None:
+            raise ValueError("y_test given without X_test.")
+        idx_train, idx_test = train_test_split(np.arange(len(y)), train_size=train_size,
+                                               random_state=seed, stratify=y)
+        X_all, y_all = X, y
+    else:
+        X_test = np.asarray(X_test, dtype=np.float32)
+        y_test = np.asarray(y_test).astype(np.int64)
+        if X_test.shape[1:] != X.shape[1:] or len(X_test) != len(y_test):
+            raise ValueError(f"X_test {X_test.shape} and y_test {y_test.shape} do not "
+                             f"match X {X.shape}.")
+        X_all, y_all = np.concatenate([X, X_test]), np.concatenate([y, y_test])
+        idx_train = np.arange(len(y))
+        idx_test = np.arange(len(y), len(y_all))
+    rows_in_set, record_set = _record_rows(record_on, n_samples, y_all[idx_train],
+                                           y_all[idx_test], seed)
+    offset = {"all": np.concatenate([idx_train, idx_test]), "train": idx_train,
+              "test": idx_test}[record_on]
+    rec_idx = offset[rows_in_set]
+    X_rec, y_rec = X_all[rec_idx], y_all[rec_idx]
+
+    dev = resolve_device(device)
+    work = (batch_size * sum(p.numel() for p in model.parameters())
+            if dev.type == "cpu" else None)
+    with torch_threads(n_jobs, work, _FEATURE):
+        result = _train(model, planes, todo, X_all, y_all, idx_train, idx_test, X_rec,
+                        y_rec, rows_in_set, record_set, epochs, batch_size, lr, seed, dev,
+                        csv_path, progress, torch)
     result.seconds = time.perf_counter() - start_time
     return result
 
