@@ -112,3 +112,16 @@ def test_infoplane_estimator_options():
     binned = est("--activation", "relu", "--estimator", "binning")
     assert binned.get_params()["strategy"] == "minmax" and binned.n_bins == 100
     assert est("--activation", "relu", "--estimator", "binning", "--bins", "4").n_bins == 4
+    assert relu.n_queries is None
+    sub = est("--activation", "relu", "--kde-queries", "300", "--seed", "3")
+    assert sub.n_queries == 300 and sub.random_state == 3
+
+
+def test_infoplane_kde_queries_give_error_bars(tmp_path):
+    out = tmp_path / "q"
+    proc = _run(["--out", str(out), "--activation", "relu", "--hidden", "8", "--epochs",
+                 "1", "--records", "2", "--kde-queries", "400", "--no-progress"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with open(out / "information_plane.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(float(r["se_XT"]) > 0 and float(r["se_TY"]) > 0 for r in rows)
