@@ -44,7 +44,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._kernels import binning as kb
 from ._kernels._jit import num_threads
-from ._validation import check_x, check_xy
+from ._validation import check_symbols, check_xy
 from .base import EntropyEstimator, MutualInfoEstimator
 
 __all__ = ["BinningMI", "DiscreteMI", "PluginEntropy", "entropy_from_counts",
@@ -173,15 +173,39 @@ def entropy_from_counts(counts, correction: str = "none", alphabet_size=None) ->
     >>> round(entropy_from_counts([2, 1, 1], "miller-madow"), 6)   # + (3 - 1) / 8
     1.289721
     """
-    counts = np.asarray(counts)
-    if counts.ndim != 1 or counts.size == 0 or np.any(counts < 0):
-        raise ValueError("counts must be a non-empty 1-D array of non-negative numbers.")
-    if counts.sum() <= 0:
-        raise ValueError("counts must not all be zero.")
     if correction not in CORRECTIONS:
         raise ValueError(f"correction must be one of {CORRECTIONS}, got {correction!r}.")
-    k = np.count_nonzero(counts) if alphabet_size is None else alphabet_size
-    return _entropy(counts, correction, float(np.log(k)))
+    counts = _check_counts(counts, integer=correction == "nsb")
+    if alphabet_size is None:
+        return _entropy(counts, correction, float(np.log(np.count_nonzero(counts))))
+    if isinstance(alphabet_size, (bool, np.bool_)) or not isinstance(alphabet_size, Real):
+        raise TypeError(f"alphabet_size must be a number or None, got {alphabet_size!r}.")
+    if not alphabet_size >= 1:  # NaN too
+        raise ValueError(f"alphabet_size must be at least 1, got {alphabet_size!r}.")
+    return _entropy(counts, correction, float(np.log(alphabet_size)))
+
+
+def _check_counts(counts, integer: bool) -> np.ndarray:
+    """``counts`` as a 1-D array of finite non-negative numbers, not all zero."""
+    counts = np.asarray(counts)
+    if counts.dtype.kind not in "biuf":
+        raise TypeError(f"counts must be numbers, got an array of dtype {counts.dtype}.")
+    if counts.ndim != 1 or counts.size == 0:
+        raise ValueError(
+            f"counts must be a non-empty 1-D array, got an array of shape {counts.shape}."
+        )
+    if counts.dtype.kind == "b":
+        counts = counts.astype(np.int64)
+    if counts.dtype.kind == "f":
+        if not np.all(np.isfinite(counts)):
+            raise ValueError("counts must be finite: got NaN or infinity.")
+        if integer and not np.all(counts == np.floor(counts)):
+            raise ValueError("correction='nsb' needs integer counts, got fractional ones.")
+    if np.any(counts < 0):
+        raise ValueError("counts must be non-negative, got a negative count.")
+    if not counts.sum() > 0:
+        raise ValueError("counts must not all be zero.")
+    return counts
 
 
 def _entropy(counts, correction: str, log_k: float) -> float:
@@ -218,14 +242,33 @@ def _mi_from_codes(a, b, correction: str, log_k_a: float | None = None) -> float
     ca = np.bincount(a)
     cj = np.bincount(joint)
     log_k = _log_alphabet(a, log_k_a)
+    unbounded = log_k > NSB_LOG_K_MAX
+    if unbounded and np.count_nonzero(ca) == n:
+        raise _nsb_undersampled(log_k, f"all {n} rows of X are distinct symbols")
     h = _nsb(ca, log_k)
     cls = b[reps]  # class of each joint symbol
     n_y = np.bincount(b)
     order = np.argsort(cls, kind="stable")
     bounds = np.searchsorted(cls[order], np.arange(n_y.size + 1))
     for y in np.flatnonzero(n_y > 1):
-        h -= n_y[y] / n * _nsb(cj[order[bounds[y]:bounds[y + 1]]], log_k)
+        counts = cj[order[bounds[y]:bounds[y + 1]]]
+        if unbounded and counts.size == n_y[y]:
+            raise _nsb_undersampled(
+                log_k, f"the {n_y[y]} rows of X in one class of y are all distinct symbols"
+            )
+        h -= n_y[y] / n * _nsb(counts, log_k)
     return h
+
+
+def _nsb_undersampled(log_k: float, what: str) -> ValueError:
+    return ValueError(
+        f"correction='nsb' cannot estimate this mutual information: {what} (no "
+        f"coincidences), and with an alphabet of exp({log_k:.4g}) > exp({NSB_LOG_K_MAX:g}) "
+        "symbols NSB works in its unbounded-alphabet limit, where the posterior mean "
+        "entropy of data without coincidences is infinite (the data are far too "
+        "undersampled for NSB). Use fewer bins or fewer columns (a smaller alphabet), "
+        "or correction='none' or 'miller-madow'."
+    )
 
 
 def _alone(codes: np.ndarray) -> float:
@@ -265,92 +308,240 @@ def _saturation_message(a, b, *, b_binned: bool, unit: str) -> str | None:
 
 # ----------------------------------------------------------------------- binning
 STRATEGIES = ("fixed", "width", "minmax", "quantile")
+#: Binning works on a copy rescaled by a power of two (exact) when the data span (or
+#: ``bin_range``) is below this or not finite: equal-width edges with subnormal steps
+#: lose precision, and kernels running with denormals-are-zero set (some libraries set
+#: it in the threads they share with Numba) would read subnormal values as 0.
+_SAFE_SPAN_MIN = 2.0 ** -900
+#: ... or, for quantile bins, a column's largest magnitude above this (the quantiles'
+#: interpolation would overflow).
+_SAFE_ABS_MAX = 2.0 ** 1000
+#: Bin indices ``floor(x / bin_width)`` below this magnitude are exact int64 values.
+_EXACT_INDEX = 2.0 ** 53
 
 
-def _edges(strategy, A, n_bins, bin_range, convention, minmax=None):
-    """(edges (1 or d, n_edges), mode, width, closed_last, log alphabet size).
+def resolve_strategy(strategy, bin_range=None, bin_width=None) -> str:
+    """The binning strategy :class:`BinningMI` applies.
 
-    ``minmax``: the array's (min, max) when already known (``"minmax"``).
+    ``strategy=None`` (the default) means ``"fixed"`` when ``bin_range`` is given,
+    ``"width"`` when ``bin_width`` is, ``"minmax"`` otherwise. A ``bin_range`` or
+    ``bin_width`` that the strategy would ignore is an error, not silently dropped.
+
+    >>> from skmi.binning import resolve_strategy
+    >>> resolve_strategy(None, bin_range=(-1, 1)), resolve_strategy(None)
+    ('fixed', 'minmax')
     """
-    closed = convention == "histogram"
-    n_edges = n_bins + 1 if closed else n_bins
-    n_symbols = n_bins  # intervals, or n_bins - 1 intervals + the last edge itself
-    d = A.shape[1]
-    if strategy == "quantile":
-        q = np.linspace(0.0, 1.0, n_edges)
-        edges = np.ascontiguousarray(np.quantile(A, q, axis=0).T)
-        return edges, kb.SEARCH, 1.0, closed, d * np.log(n_symbols)
-    if strategy == "fixed":
-        lo, hi = float(bin_range[0]), float(bin_range[1])
-    else:
-        lo, hi = minmax if minmax is not None else (float(A.min()), float(A.max()))
-        if hi <= lo:
-            hi = lo + 1.0
-    edges = np.linspace(lo, hi, n_edges)[None, :]
-    return edges, kb.UNIFORM, 1.0, closed, d * np.log(n_symbols)
+    if strategy is None:
+        if bin_range is not None and bin_width is not None:
+            raise ValueError(
+                f"Got both bin_range={bin_range!r} and bin_width={bin_width!r}: "
+                "bin_range is for strategy='fixed', bin_width for strategy='width'; "
+                "pass one of them."
+            )
+        if bin_range is not None:
+            return "fixed"
+        return "width" if bin_width is not None else "minmax"
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES} or None, got {strategy!r}.")
+    if bin_range is not None and strategy != "fixed":
+        raise ValueError(
+            f"bin_range={bin_range!r} conflicts with strategy={strategy!r}, which does "
+            "not use it: bins over a given range are strategy='fixed' (the default "
+            "strategy=None picks it when bin_range is given). Drop bin_range or "
+            "strategy."
+        )
+    if bin_width is not None and strategy != "width":
+        raise ValueError(
+            f"bin_width={bin_width!r} conflicts with strategy={strategy!r}, which does "
+            "not use it: bins of a given width are strategy='width' (the default "
+            "strategy=None picks it when bin_width is given). Drop bin_width or "
+            "strategy."
+        )
+    return strategy
+
+
+def check_bin_range(bin_range) -> tuple[float, float]:
+    """``bin_range`` as two finite floats ``low < high``, or a clear error."""
+    if isinstance(bin_range, (str, bytes)) or not hasattr(bin_range, "__len__"):
+        raise TypeError(
+            f"bin_range must be a pair (low, high) of numbers, got {bin_range!r}."
+        )
+    values = list(bin_range)
+    if len(values) != 2:
+        raise ValueError(
+            f"bin_range must be a pair (low, high), got {len(values)} values: "
+            f"{bin_range!r}."
+        )
+    if not all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+               for v in values):
+        raise TypeError(f"bin_range must hold two numbers, got {bin_range!r}.")
+    lo, hi = float(values[0]), float(values[1])
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ValueError(
+            f"bin_range must be two finite numbers low < high, got {bin_range!r}."
+        )
+    return lo, hi
 
 
 def _nonfinite_error(name: str) -> ValueError:
     return ValueError(f"Input {name} contains NaN or infinity.")
 
 
+def _pow2(amax: float) -> int:
+    """The exponent ``k`` that puts ``amax * 2**k`` in [0.5, 1)."""
+    return -int(np.frexp(amax)[1])
+
+
+def _unsafe_span(lo: float, hi: float) -> bool:
+    span = hi - lo
+    return not (np.isfinite(span) and span >= _SAFE_SPAN_MIN)
+
+
+def _assign(hashes, X, edges, mode, width, closed):
+    """Symbols from row hashes, a true 64-bit collision never accepted."""
+    codes, reps = kb.assign_symbols(hashes, X, edges, mode, width, closed, False)
+    if kb.verify_symbols(codes, reps, X, edges, mode, width, closed):
+        codes, reps = kb.assign_symbols(hashes, X, edges, mode, width, closed, True)
+    return codes
+
+
+def _int_symbols(keys: np.ndarray) -> np.ndarray:
+    """Symbol codes of the distinct rows of a 2-D int64 array (exact values)."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    edges = np.zeros((1, 2))
+    hashes, _ = kb.row_hashes(keys, edges, kb.VALUE, 1.0, True)
+    return _assign(hashes, keys, edges, kb.VALUE, 1.0, True)
+
+
+def _log_width_bins(lo, hi, width: float) -> float:
+    """Log of the number of width bins spanned by each column's [lo, hi], summed."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        span = np.floor(hi / width) - np.floor(lo / width) + 1.0
+        # bin indices beyond float64: the span from the range itself
+        approx = np.log(hi * 0.5 - lo * 0.5) + np.log(2.0) - np.log(width)
+        per_column = np.where(np.isfinite(span), np.log(span), approx)
+    return float(np.sum(per_column))
+
+
+def _width_symbols(A: np.ndarray, width: float, name: str):
+    """``strategy="width"``: the rows of ``floor(A / width)``, exact at every scale.
+
+    Bin indices below 2**53 in magnitude are exact integers; beyond that (a width tiny
+    for the data's magnitude) consecutive float64 values lie more than one width
+    apart, so each distinct value is a bin of its own, which is what is used there
+    (instead of indices that would overflow int64 or merge in float64).
+    """
+    if not np.isfinite(A).all():
+        raise _nonfinite_error(name)
+    lo, hi = A.min(axis=0), A.max(axis=0)
+    amax = float(max(np.abs(lo).max(), np.abs(hi).max()))
+    log_k = _log_width_bins(lo, hi, width)
+    if np.isfinite(width) and amax < width:  # every |x / width| < 1: bins -1 and 0
+        return _int_symbols(-(A < 0).astype(np.int64)), log_k
+    if amax < _SAFE_SPAN_MIN:  # tiny data and width: scale both (the quotient is exact)
+        k = _pow2(amax)
+        A, width, amax = np.ldexp(A, k), float(np.ldexp(width, k)), float(np.ldexp(amax, k))
+    if amax / width < _EXACT_INDEX:
+        edges = np.zeros((1, 2))
+        hashes, _ = kb.row_hashes(A, edges, kb.WIDTH, width, True)
+        return _assign(hashes, A, edges, kb.WIDTH, width, True), log_k
+    with np.errstate(over="ignore"):
+        q = np.floor(A / width)
+    big = ~(np.abs(q) < _EXACT_INDEX)
+    keys = np.where(big, 0.0, q).astype(np.int64)
+    for c in np.flatnonzero(big.any(axis=0)):
+        rows = big[:, c]
+        # distinct values, each its own bin, numbered apart from every exact index
+        keys[rows, c] = (1 << 60) + np.unique(A[rows, c], return_inverse=True)[1].ravel()
+    return _int_symbols(keys), log_k
+
+
 def bin_symbols(A, *, strategy="minmax", n_bins=30, bin_range=None, bin_width=None,
                 convention="histogram", out_of_range="error", name="X"):
     """Symbol codes ``0..m-1`` of the rows of ``A`` after binning each column.
 
-    Returns ``(codes, log_alphabet_size)``; see :class:`BinningMI` for the parameters.
-    Non-finite values raise a ValueError (checked inside the kernels' own passes, so
-    callers need not scan ``A`` first); ``name`` names the array in that message.
+    Returns ``(codes, log_alphabet_size)``; see :class:`BinningMI` for the parameters
+    (``strategy=None`` is resolved by :func:`resolve_strategy`). Non-finite values
+    raise a ValueError (checked inside the kernels' own passes, so callers need not
+    scan ``A`` first); ``name`` names the array in that message.
+
+    ``"minmax"`` and ``"quantile"`` bins do not depend on the data's scale: data whose
+    span is subnormal (or overflows float64) are binned on a copy rescaled by a power
+    of two, so the codes equal those of the same data scaled into the normal range.
+    A constant array is one bin.
     """
     A = np.asarray(A, dtype=np.float64)
+    strategy = resolve_strategy(strategy, bin_range, bin_width)
+    n, d = A.shape
+    if strategy == "width":
+        return _width_symbols(A, float(bin_width), name)
+    closed = convention == "histogram"
+    n_edges = n_bins + 1 if closed else n_bins
+    # intervals, or n_bins - 1 intervals + the last edge itself
+    log_k = float(d * np.log(n_bins))
     # shared equal-width edges with at most 256 of them take the fast kernel, which
     # counts non-finite values itself; "minmax" finds them in its min/max pass; the
     # other paths scan for them first
-    fast = strategy in ("fixed", "minmax") and n_bins + (convention == "histogram") <= 256
-    minmax = None
+    fast = strategy in ("fixed", "minmax") and n_edges <= 256
+    data = A  # what is binned: A, or A rescaled by a power of two
     if strategy == "minmax":
         lo, hi, n_bad = kb.minmax_nonfinite(A)
         if n_bad:
             raise _nonfinite_error(name)
-        minmax = (float(lo), float(hi))
-    elif not fast and not np.isfinite(A).all():
-        raise _nonfinite_error(name)
-    if strategy == "width":
-        edges = np.zeros((1, 2))
-        mode, width, closed = kb.WIDTH, float(bin_width), True
-        lo = np.floor(A.min(axis=0) / width)
-        hi = np.floor(A.max(axis=0) / width)
-        log_k = float(np.sum(np.log(hi - lo + 1.0)))
+        lo, hi = float(lo), float(hi)
+        if not hi > lo:  # a constant array: one bin
+            return np.zeros(n, np.int64), log_k
+    elif strategy == "fixed":
+        lo, hi = check_bin_range(bin_range)
+        if not fast and not np.isfinite(A).all():
+            raise _nonfinite_error(name)
     else:
-        edges, mode, width, closed, log_k = _edges(strategy, A, n_bins, bin_range,
-                                                   convention, minmax)
+        if not np.isfinite(A).all():
+            raise _nonfinite_error(name)
+    if strategy == "quantile":
+        amax = np.abs(A).max(axis=0)
+        unsafe = (amax > 0) & ((amax < _SAFE_SPAN_MIN) | (amax > _SAFE_ABS_MAX))
+        if unsafe.any():  # per column: quantile bins are per column
+            k = np.where(unsafe, -np.frexp(amax)[1], 0)
+            data = np.ldexp(A, k[None, :])
+        q = np.linspace(0.0, 1.0, n_edges)
+        edges = np.ascontiguousarray(np.quantile(data, q, axis=0).T)
+        mode = kb.SEARCH
+    else:
+        if _unsafe_span(lo, hi):
+            if strategy == "fixed":
+                if not np.isfinite(A).all():
+                    raise _nonfinite_error(name)
+                # values outside the range stay outside it (and count as such)
+                data = np.clip(A, np.nextafter(lo, -np.inf), np.nextafter(hi, np.inf))
+            k = _pow2(max(abs(lo), abs(hi)))
+            data = np.ldexp(data, k)
+            lo, hi = float(np.ldexp(lo, k)), float(np.ldexp(hi, k))
+        edges = np.linspace(lo, hi, n_edges)[None, :]
+        mode = kb.UNIFORM
     if fast:
-        hashes, n_clipped, n_bad = kb.uniform_row_hashes(A, edges, closed)
+        hashes, n_clipped, n_bad = kb.uniform_row_hashes(data, edges, closed)
         if n_bad:
             raise _nonfinite_error(name)
     else:
-        hashes, n_clipped = kb.row_hashes(A, edges, mode, width, closed)
+        hashes, n_clipped = kb.row_hashes(data, edges, mode, 1.0, closed)
     if n_clipped and out_of_range == "error":
         raise ValueError(
             f"{n_clipped} values lie outside bin_range={tuple(bin_range)} "
             f"(data range [{A.min():.6g}, {A.max():.6g}]). Widen bin_range, or pass "
             "out_of_range='clip' to put them in the first / last bin."
         )
-    codes, reps = kb.assign_symbols(hashes, A, edges, mode, width, closed, False)
-    if kb.verify_symbols(codes, reps, A, edges, mode, width, closed):
-        codes, reps = kb.assign_symbols(hashes, A, edges, mode, width, closed, True)
-    return codes, log_k
+    return _assign(hashes, data, edges, mode, 1.0, closed), log_k
 
 
 def value_symbols(A) -> np.ndarray:
-    """Symbol codes of the distinct rows of a numeric array (exact values)."""
+    """Symbol codes of the distinct rows of a numeric array (exact float64 values).
+
+    Integers beyond 2**53 are not exact in float64: discrete data should go through
+    the codes of :func:`skmi._validation.check_xy` (or ``check_symbols``) instead.
+    """
     bits = np.ascontiguousarray(np.asarray(A, dtype=np.float64) + 0.0).view(np.int64)
-    edges = np.zeros((1, 2))
-    hashes, _ = kb.row_hashes(bits, edges, kb.VALUE, 1.0, True)
-    codes, reps = kb.assign_symbols(hashes, bits, edges, kb.VALUE, 1.0, True, False)
-    if kb.verify_symbols(codes, reps, bits, edges, kb.VALUE, 1.0, True):
-        codes, reps = kb.assign_symbols(hashes, bits, edges, kb.VALUE, 1.0, True, True)
-    return codes
+    return _int_symbols(bits)
 
 
 _CORRECTION = [StrOptions(set(CORRECTIONS))]
@@ -374,18 +565,29 @@ class BinningMI(MutualInfoEstimator):
         ``numpy.histogram``; 30 on [-1, 1] gives 31 edges). With
         ``convention="digitize"``: the number of edges (Shwartz-Ziv & Tishby's
         ``np.linspace(-1, 1, n_bins)``).
-    strategy : {"minmax", "fixed", "width", "quantile"}, default="minmax"
+    strategy : {"minmax", "fixed", "width", "quantile"} or None, default=None
         - ``"fixed"``: equal-width bins over ``bin_range`` (Shwartz-Ziv & Tishby:
           30 bins on [-1, 1] for tanh layers).
         - ``"width"``: bins of width ``bin_width``, bin index ``floor(a / bin_width)``
-          (Saxe et al. 2018); no range.
+          (Saxe et al. 2018); no range. Where that index would exceed 2**53 in
+          magnitude (a width tiny for the data) float64 values are more than a width
+          apart, and each distinct value is its own bin.
         - ``"minmax"``: equal-width bins between the smallest and largest value of the
           whole array (shared by all columns: Saxe et al.'s convention for ReLU layers).
+          A constant array is one bin.
         - ``"quantile"``: equal-mass bins, per column.
+        - None: ``"fixed"`` when ``bin_range`` is given, ``"width"`` when
+          ``bin_width`` is, ``"minmax"`` otherwise (resolved at ``fit``; see
+          :func:`skmi.binning.resolve_strategy`).
+
+        ``"minmax"`` and ``"quantile"`` do not depend on the data's scale, even for
+        data whose range is subnormal or overflows float64 (binned on a copy rescaled
+        by a power of two).
     bin_range : tuple (low, high) or None, default=None
-        Range for ``strategy="fixed"`` (required there, ignored otherwise).
+        Range for ``strategy="fixed"``: two finite numbers ``low < high``. Giving it
+        with another strategy is an error.
     bin_width : float or None, default=None
-        Width for ``strategy="width"`` (required there, ignored otherwise).
+        Width for ``strategy="width"``. Giving it with another strategy is an error.
     convention : {"histogram", "digitize"}, default="histogram"
         ``"histogram"``: interval ``k`` is ``[e_k, e_{k+1})`` and the last interval is
         closed, as ``numpy.histogram``. ``"digitize"``: ``np.digitize(a, edges)``, so a
@@ -436,8 +638,8 @@ class BinningMI(MutualInfoEstimator):
 
     _parameter_constraints = {
         "n_bins": [Interval(Integral, 1, None, closed="left")],
-        "strategy": [StrOptions(set(STRATEGIES))],
-        "bin_range": [tuple, list, None],
+        "strategy": [StrOptions(set(STRATEGIES)), None],
+        "bin_range": [tuple, list, np.ndarray, None],
         "bin_width": [Interval(Real, 0, None, closed="neither"), None],
         "convention": [StrOptions({"histogram", "digitize"})],
         "out_of_range": [StrOptions({"error", "clip"})],
@@ -450,7 +652,7 @@ class BinningMI(MutualInfoEstimator):
         self,
         n_bins=30,
         *,
-        strategy="minmax",
+        strategy=None,
         bin_range=None,
         bin_width=None,
         convention="histogram",
@@ -469,32 +671,30 @@ class BinningMI(MutualInfoEstimator):
         self.discrete_y = discrete_y
         self.n_jobs = n_jobs
 
-    def _check_params(self):
-        if self.strategy == "fixed":
+    def _check_params(self) -> str:
+        """Check the parameters together; returns the strategy to apply."""
+        strategy = resolve_strategy(self.strategy, self.bin_range, self.bin_width)
+        if strategy == "fixed":
             if self.bin_range is None:
                 raise ValueError(
                     "strategy='fixed' needs bin_range=(low, high), e.g. (-1, 1)."
                 )
-            lo, hi = self.bin_range
-            if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-                raise ValueError(
-                    f"bin_range must be two finite numbers low < high, got "
-                    f"{self.bin_range!r}."
-                )
-        if self.strategy == "width" and self.bin_width is None:
+            check_bin_range(self.bin_range)
+        if strategy == "width" and self.bin_width is None:
             raise ValueError("strategy='width' needs bin_width, e.g. 0.5.")
         if self.convention == "digitize" and self.n_bins < 2:
             raise ValueError("convention='digitize' needs n_bins >= 2 edges.")
+        return strategy
 
     def _validate(self, X, y, reset):
-        self._check_params()
+        self._strategy = self._check_params()
         # the binning kernels scan X for NaN and infinity in their own pass
         return check_xy(self, X, y, reset=reset, discrete_x=False,
                         discrete_y=self.discrete_y, finite_x=False)
 
     def _symbols(self, A, name="X"):
         return bin_symbols(
-            A, strategy=self.strategy, n_bins=self.n_bins, bin_range=self.bin_range,
+            A, strategy=self._strategy, n_bins=self.n_bins, bin_range=self.bin_range,
             bin_width=self.bin_width, convention=self.convention,
             out_of_range=self.out_of_range, name=name,
         )
@@ -512,9 +712,10 @@ class BinningMI(MutualInfoEstimator):
 class DiscreteMI(MutualInfoEstimator):
     """Mutual information of discrete data (plug-in, Miller-Madow or NSB).
 
-    Each row of ``X`` (integer codes, booleans or floats taking few values, several
-    columns allowed) is one symbol, and so is each row of ``y`` (labels of any type).
-    Nothing is binned: equal rows are equal symbols, exactly.
+    Each row of ``X`` (integer codes, booleans, strings or floats taking few values,
+    several columns allowed) is one symbol, and so is each row of ``y`` (labels of any
+    type). Nothing is binned: equal rows are equal symbols, exactly, with values
+    compared in their own dtype (``int64`` beyond 2**53 and ``uint64`` included).
 
     Parameters
     ----------
@@ -555,29 +756,31 @@ class DiscreteMI(MutualInfoEstimator):
         self.alphabet_size = alphabet_size
 
     def _validate(self, X, y, reset):
-        return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
+        # both sides as exact symbols: values compared in their own dtype
+        return check_xy(self, X, y, reset=reset, discrete_x=True, discrete_y=True)
 
     def _estimate(self, data) -> float:
-        with num_threads(None, data.n_samples):  # one thread for small inputs
-            a = value_symbols(data.X)
-        log_k = _column_log_alphabet(data.X, self.alphabet_size)
+        a = data.x_codes
+        log_k = _column_log_alphabet(data.x_levels, self.alphabet_size)
         self._saturation(_saturation_message(a, data.y_codes, b_binned=False,
                                              unit="symbol"))
-        return _mi_from_codes(a, data.y_codes, self.correction, log_k)
+        with num_threads(None, data.n_samples):  # one thread for small inputs
+            return _mi_from_codes(a, data.y_codes, self.correction, log_k)
 
 
-def _column_log_alphabet(X, alphabet_size):
+def _column_log_alphabet(levels, alphabet_size) -> float:
+    """log K: ``alphabet_size``, or the product of the columns' distinct values."""
     if alphabet_size is not None:
         return float(np.log(alphabet_size))
-    return float(sum(np.log(np.unique(X[:, c]).size) for c in range(X.shape[1])))
+    return float(sum(np.log(m) for m in levels))
 
 
 class PluginEntropy(EntropyEstimator):
     """Entropy of discrete rows (plug-in, Miller-Madow or NSB), nats.
 
-    Each row of ``X`` is one symbol (exact numeric values, so map string labels to
-    integers first; nothing is binned). Registered as
-    ``skmi.entropy(X, estimator="plugin")``.
+    Each row of ``X`` is one symbol: values are compared exactly in their own dtype
+    (integers of any width, booleans, floats, strings; a pandas categorical through its
+    codes), nothing is binned. Registered as ``skmi.entropy(X, estimator="plugin")``.
 
     Parameters
     ----------
@@ -611,11 +814,11 @@ class PluginEntropy(EntropyEstimator):
         self.alphabet_size = alphabet_size
 
     def _validate(self, X, reset):
-        return check_x(self, X, reset=reset)
+        # (codes of the distinct rows, distinct values per column), exact in X's dtype
+        return check_symbols(self, X, reset=reset)
 
-    def _estimate(self, X) -> float:
-        with num_threads(None, X.shape[0]):  # one thread for small inputs
-            symbols = value_symbols(X)
-        counts = np.bincount(symbols)
-        log_k = _column_log_alphabet(X, self.alphabet_size)
+    def _estimate(self, symbols) -> float:
+        codes, levels = symbols
+        counts = np.bincount(codes)
+        log_k = _column_log_alphabet(levels, self.alphabet_size)
         return _entropy(counts, self.correction, max(log_k, np.log(counts.size)))

@@ -24,7 +24,9 @@ Digitising (``mode``):
   column). Index guessed arithmetically, then corrected against the edges, so it equals
   ``np.digitize(x, edges) - 1`` exactly (``numpy.histogram``'s rule).
 - ``SEARCH``: arbitrary sorted edges (quantile bins), by binary search.
-- ``WIDTH``: ``floor(x / width)`` (no range).
+- ``WIDTH``: ``floor(x / width)`` (no range). Callers keep ``|x / width|`` below
+  2**53, where the index is an exact int64; :func:`skmi.binning.bin_symbols` bins
+  larger quotients (each distinct value its own bin) without this kernel.
 - ``VALUE``: the value itself, for integer arrays (bit patterns of discrete data).
 
 With ``closed_last`` the last interval includes its right edge (``numpy.histogram``);
