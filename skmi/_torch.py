@@ -54,28 +54,101 @@ def require_torch(feature: str = "This part of skmi") -> Any:
     return torch
 
 
+def _device_count(torch, kind: str) -> int:
+    """Devices of ``kind`` this process can use (0 when torch lacks the backend)."""
+    if kind == "cuda":
+        return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
+    if kind == "mps":
+        mps = getattr(getattr(torch, "backends", None), "mps", None)
+        return 1 if mps is not None and mps.is_available() else 0
+    backend = getattr(torch, kind, None)  # torch.xpu and out-of-tree backends
+    try:
+        if backend is None or not backend.is_available():
+            return 0
+        count = getattr(backend, "device_count", None)
+        return int(count()) if callable(count) else 1
+    except Exception:  # noqa: BLE001 - a backend that cannot answer is not usable
+        return 0
+
+
+def _valid_devices(torch) -> list[str]:
+    """The device strings that work here, for error messages."""
+    choices = ["'auto'", "'cpu'"]
+    n_cuda = _device_count(torch, "cuda")
+    if n_cuda:
+        choices += ["'cuda'"] + [f"'cuda:{i}'" for i in range(n_cuda)]
+    if _device_count(torch, "mps"):
+        choices.append("'mps'")
+    n_xpu = _device_count(torch, "xpu")
+    if n_xpu:
+        choices += ["'xpu'"] + [f"'xpu:{i}'" for i in range(n_xpu)]
+    return choices
+
+
 def resolve_device(device, feature: str = "This part of skmi") -> Any:
     """``"auto"`` -> CUDA when available, else CPU; anything else must name a device.
+
+    A device is accepted when this process can compute on it: ``"cpu"`` (or
+    ``"cpu:0"``), ``"cuda"`` or ``"cuda:N"`` with CUDA available and ``N`` below the
+    number of visible GPUs, ``"mps"`` on Apple silicon with the MPS backend available,
+    and ``"xpu[:N]"`` or another torch backend (``torch.<type>.is_available()``) when
+    it is available. ``"meta"`` (tensors without data) is never accepted.
+
+    Parameters
+    ----------
+    device : str or torch.device
+    feature : str, default="This part of skmi"
+        Named in the ImportError when torch is missing.
+
+    Returns
+    -------
+    device : torch.device
 
     Raises
     ------
     ValueError
-        For a string torch does not parse as a device, or for a CUDA device when
-        torch has no CUDA support or no GPU is visible.
+        For a value torch does not parse as a device, or a device that is not
+        available here; the message names the device and the valid choices.
     """
     torch = require_torch(feature)
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError, ValueError) as exc:
         raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
+            f"device={device!r} is not a torch device; valid choices here: "
+            f"{', '.join(_valid_devices(torch))}."
         ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
+    kind, index = resolved.type, resolved.index
+    valid = ", ".join(_valid_devices(torch))
+    if kind == "cpu":
+        if index not in (None, 0):
+            raise ValueError(
+                f"device={device!r}: there is one CPU device ('cpu' or 'cpu:0'), torch "
+                f"does not number cores; valid choices here: {valid}."
+            )
+        return resolved
+    if kind == "meta":
         raise ValueError(
-            f"device={device!r} was requested but CUDA is not available (torch "
-            f"{torch.__version__}); use device='cpu' or device='auto'."
+            f"device={device!r}: the meta device holds shapes only, no values, so "
+            f"nothing can be computed on it; valid choices here: {valid}."
+        )
+    count = _device_count(torch, kind)
+    if count == 0:
+        if kind == "cuda":
+            why = (f"CUDA is not available (torch {torch.__version__}"
+                   + (", built without CUDA" if torch.version.cuda is None else
+                      ", no GPU visible") + ")")
+        else:
+            why = f"the {kind!r} backend is not available in this torch build or machine"
+        raise ValueError(
+            f"device={device!r} was requested but {why}; valid choices here: {valid}."
+        )
+    if index is not None and index >= count:
+        raise ValueError(
+            f"device={device!r} was requested but only {count} {kind} device(s) are "
+            f"visible (indices 0 to {count - 1}); valid choices here: {valid}."
         )
     return resolved
 

@@ -15,7 +15,9 @@ The estimator benchmark's samplers (Czyż et al. 2023 and others) are in
 from __future__ import annotations
 
 import gzip
+import math
 import os
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,35 @@ __all__ = [
     "make_redundant_copies",
     "make_xor",
 ]
+
+
+#: Fewest rows a sampler returns: one row shows no dependence (a mutual information
+#: estimate needs at least two samples) and leaves the label thresholds undefined.
+MIN_SAMPLES = 2
+
+
+def _check_n_samples(n_samples, func: str) -> int:
+    """``n_samples`` as an int >= :data:`MIN_SAMPLES`, else a clear error."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral):
+        raise TypeError(
+            f"{func}: n_samples must be an int, got {type(n_samples).__name__} "
+            f"{n_samples!r}."
+        )
+    if n_samples < MIN_SAMPLES:
+        raise ValueError(
+            f"{func}: n_samples must be at least {MIN_SAMPLES} (a single sample shows "
+            f"no dependence between variables), got {n_samples}."
+        )
+    return int(n_samples)
+
+
+def _check_real(value, name: str, func: str) -> float:
+    """``value`` as a finite float, else a clear error."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{func}: {name} must be a real number, got {value!r}.")
+    if not math.isfinite(value):
+        raise ValueError(f"{func}: {name} must be finite, got {value!r}.")
+    return float(value)
 
 
 def load_digits_dataset(scale: str | None = "unit") -> tuple[np.ndarray, np.ndarray]:
@@ -107,11 +138,17 @@ def make_tishby_12bit(threshold: float = 2.5) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     threshold : float, default=2.5
+        A finite number that leaves both classes non-empty (f ranges over [0, 10.47]).
 
     Returns
     -------
     X : ndarray of shape (4096, 12), float64 of 0 and 1
     y : ndarray of shape (4096,), int64
+
+    Raises
+    ------
+    ValueError
+        For a NaN or infinite threshold, or one that puts every pattern in one class.
 
     References
     ----------
@@ -125,9 +162,17 @@ def make_tishby_12bit(threshold: float = 2.5) -> tuple[np.ndarray, np.ndarray]:
     >>> X.shape, len({tuple(r) for r in X}), round(float(y.mean()), 3)
     ((4096, 12), 4096, 0.497)
     """
+    threshold = _check_real(threshold, "threshold", "make_tishby_12bit")
     X = ((np.arange(4096)[:, None] >> np.arange(12)) & 1).astype(np.float64)
     f = np.sum((X @ icosahedron_vertices()) ** 2, axis=1)
-    return X, (f > threshold).astype(np.int64)
+    y = (f > threshold).astype(np.int64)
+    if y.min() == y.max():
+        raise ValueError(
+            f"make_tishby_12bit: threshold={threshold} puts all 4096 patterns in class "
+            f"{int(y[0])}; f(x) ranges over [{f.min():.3g}, {f.max():.3g}], so pick a "
+            "threshold inside it (default 2.5)."
+        )
+    return X, y
 
 
 # ----------------------------------------------------------------------- MNIST
@@ -208,6 +253,8 @@ def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = 
     ------
     FileNotFoundError
         When a file is missing (the message says what was looked for).
+    ValueError
+        When the images hold NaN or infinite values, or the labels are not integers.
     """
     if subset not in ("train", "test"):
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
@@ -251,8 +298,24 @@ def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = 
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(f"dtype must be a floating-point type, got {dtype}.")
-    X = np.asarray(X).reshape(len(X), -1).astype(dtype)
-    y = np.asarray(y).reshape(-1).astype(np.int64)
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"MNIST images must be numeric, got dtype {X.dtype}.")
+    X = X.reshape(len(X), -1).astype(dtype)
+    if not np.isfinite(X).all():
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+        raise ValueError(
+            f"MNIST images hold NaN or infinite values ({bad.size} of {len(X)} images, "
+            f"the first at row {bad[0]}); pixel values must be finite."
+        )
+    y = np.asarray(y).reshape(-1)
+    if y.dtype.kind == "f":
+        if not (np.isfinite(y).all() and np.array_equal(y, np.round(y))):
+            raise ValueError("MNIST labels must be integers; the label file holds "
+                             "non-integer, NaN or infinite values.")
+    elif y.dtype.kind not in "biu":
+        raise ValueError(f"MNIST labels must be integers, got dtype {y.dtype}.")
+    y = y.astype(np.int64)
     if len(X) != len(y):
         raise ValueError(f"{len(X)} images but {len(y)} labels.")
     if scale:
@@ -268,6 +331,15 @@ def make_gaussian_pairs(n_samples: int = 1000, rho: float = 0.6, n_pairs: int = 
     ``X[:, j]`` and ``Y[:, j]`` are standard normal with correlation ``rho``; pairs are
     independent, so ``I(X; Y) = -n_pairs / 2 * log(1 - rho^2)``.
 
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        At least :data:`MIN_SAMPLES` (2).
+    rho : float, default=0.6
+        In (-1, 1).
+    n_pairs : int, default=1
+    random_state : int, Generator or None, default=None
+
     Returns
     -------
     X, Y : ndarray of shape (n_samples, n_pairs)
@@ -281,8 +353,13 @@ def make_gaussian_pairs(n_samples: int = 1000, rho: float = 0.6, n_pairs: int = 
     >>> X.shape, round(mi, 5)
     ((500, 2), 0.44629)
     """
+    n_samples = _check_n_samples(n_samples, "make_gaussian_pairs")
+    rho = _check_real(rho, "rho", "make_gaussian_pairs")
     if not -1.0 < rho < 1.0:
         raise ValueError(f"rho must lie in (-1, 1), got {rho}.")
+    if isinstance(n_pairs, bool) or not isinstance(n_pairs, Integral) or n_pairs < 1:
+        raise ValueError(f"make_gaussian_pairs: n_pairs must be an int >= 1, got "
+                         f"{n_pairs!r}.")
     rng = np.random.default_rng(random_state)
     X = rng.standard_normal((n_samples, n_pairs))
     Y = rho * X + np.sqrt(1.0 - rho**2) * rng.standard_normal((n_samples, n_pairs))
@@ -300,6 +377,13 @@ def make_redundant_copies(n_samples: int = 1000, *, discrete: bool = False,
     ``y = [x0 + 0.6 x3 + noise > median]``. The best pair of columns is one copy and
     column 3; a univariate ranking takes two copies.
 
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        At least :data:`MIN_SAMPLES` (2).
+    discrete : bool, default=False
+    random_state : int, Generator or None, default=None
+
     Returns
     -------
     X : ndarray of shape (n_samples, 9)
@@ -312,8 +396,8 @@ def make_redundant_copies(n_samples: int = 1000, *, discrete: bool = False,
     >>> X.shape, sorted(set(y.tolist()))
     ((200, 9), [0, 1])
     """
+    n = _check_n_samples(n_samples, "make_redundant_copies")
     rng = np.random.default_rng(random_state)
-    n = n_samples
     if discrete:
         x0, x3 = rng.integers(0, 4, n), rng.integers(0, 4, n)
         copies = []
@@ -341,6 +425,13 @@ def make_xor(n_samples: int = 600, *, discrete: bool = False,
     columns, ``y = [X[:, 1] X[:, 2] > 0]``. I(X_j; y) = 0 for every column, while
     I(X_1, X_2; y) = log 2.
 
+    Parameters
+    ----------
+    n_samples : int, default=600
+        At least :data:`MIN_SAMPLES` (2).
+    discrete : bool, default=False
+    random_state : int, Generator or None, default=None
+
     Returns
     -------
     X : ndarray of shape (n_samples, 10)
@@ -353,6 +444,7 @@ def make_xor(n_samples: int = 600, *, discrete: bool = False,
     >>> bool(((X[:, 1] ^ X[:, 2]) == y).all())
     True
     """
+    n_samples = _check_n_samples(n_samples, "make_xor")
     rng = np.random.default_rng(random_state)
     if discrete:
         X = rng.integers(0, 2, (n_samples, 10))

@@ -103,13 +103,37 @@ def _prepare(estimator, X, y, random_state, n_jobs):
         # estimator's initialisation... are then the same in every fit.
         est.set_params(random_state=int(rng.randint(_SEED_MAX)))
     cap_inner_threads(est, n_jobs)
-    X = np.asarray(X) if not hasattr(X, "iloc") else X.to_numpy()
-    y = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
+    X = _as_rows(X, "X")
+    y = _as_rows(y, "y")
     if X.shape[0] != y.shape[0]:
         raise ValueError(
             f"X and y have different numbers of samples: {X.shape[0]} and {y.shape[0]}."
         )
     return est, X, y, rng
+
+
+def _as_rows(A, name: str):
+    """``A`` as an array with one row per sample (rows are permuted and resampled).
+
+    A pandas object becomes its NumPy array; a scipy sparse matrix is kept (CSR, whose
+    rows can be taken) for the estimator to accept or refuse. None and scalars raise
+    instead of failing later as an IndexError.
+    """
+    if A is None:
+        raise TypeError(
+            f"{name} is None: pass an array-like with one row per sample."
+        )
+    import scipy.sparse
+
+    if scipy.sparse.issparse(A):
+        return scipy.sparse.csr_array(A)
+    A = A.to_numpy() if hasattr(A, "iloc") else np.asarray(A)
+    if A.ndim == 0:
+        raise ValueError(
+            f"{name} must be an array-like with one row per sample, got a scalar "
+            f"({A.item()!r})."
+        )
+    return A
 
 
 def _check_count(name: str, value, minimum: int) -> int:

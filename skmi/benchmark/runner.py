@@ -201,6 +201,78 @@ def _prepare(est, task, seed: int, inner_threads: int | None):
     return est
 
 
+# ---------------------------------------------------------------- sample size
+#: Fewest rows any fit gets: one row shows no dependence between X and Y.
+MIN_SAMPLES = 2
+
+
+def _int_param(params: dict, name: str):
+    value = params.get(name)
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(
+        value, bool) else None
+
+
+def _needed_samples(est, task) -> tuple[int, str]:
+    """Fewest rows ``est`` can be fitted on for ``task``, and why.
+
+    The rules of skmi's estimators (the checks their ``fit`` makes); any other
+    estimator or callable gets :data:`MIN_SAMPLES`.
+    """
+    from ..auto import AutoMI
+    from ..classifier import ClassifierMI
+    from ..gaussian import GaussianCopulaMI, GaussianMI
+    from ..knn import KSG, MixedKSG
+    from ..neural.estimators import _NeuralMIEstimator
+    from ..vinfo import VInformation
+
+    needs = [(MIN_SAMPLES, "a single row shows no dependence")]
+    if not _is_estimator(est):
+        return needs[0]
+    params = _get_params(est)
+    if isinstance(est, (KSG, MixedKSG)) and _int_param(params, "k") is not None:
+        k = _int_param(params, "k")
+        needs.append((k + 1, f"k-NN with k={k} needs k + 1 rows"))
+    if isinstance(est, (GaussianMI, GaussianCopulaMI)):
+        d = int(getattr(task, "dim_x", 0)) + int(getattr(task, "dim_y", 0))
+        needs.append((d + 2, f"a non-singular covariance of the {d} columns of [X, Y] "
+                             "needs dim_x + dim_y + 2 rows"))
+    if isinstance(est, _NeuralMIEstimator):
+        needs.append((4, "two rows to train the critic and two to validate it"))
+    if isinstance(est, AutoMI):
+        needs.append((4, "its k-NN candidate needs k + 1 = 4 rows"))
+    if isinstance(est, (VInformation, ClassifierMI)):
+        cv = params.get("cv", 5)
+        cv = 5 if cv is None else cv
+        if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+            needs.append((int(cv), f"cv={int(cv)} folds need a row each"))
+    return max(needs, key=lambda item: item[0])
+
+
+def _check_sample_size(n_samples: int, named: dict, task_list: list) -> None:
+    """ValueError when ``n_samples`` is below what an estimator needs on a task.
+
+    Such a run would only fill the table with failed fits (NaN estimates), so it is
+    refused before anything is sampled; the message says which estimator needs how
+    many rows and why.
+    """
+    worst: dict[str, tuple[int, str, str]] = {}
+    for name, est in named.items():
+        for task in task_list:
+            need, why = _needed_samples(est, task)
+            if n_samples < need and need > worst.get(name, (0,))[0]:
+                worst[name] = (need, task.name, why)
+    if not worst:
+        return
+    need_all = max(item[0] for item in worst.values())
+    details = "; ".join(f"{name} needs {need} on {task!r} ({why})"
+                        for name, (need, task, why) in worst.items())
+    raise ValueError(
+        f"n_samples={n_samples} is too small: {details}. Those fits would all fail "
+        f"(rows of NaN), so the run is refused; use n_samples >= {need_all}, or leave "
+        "those estimators or tasks out."
+    )
+
+
 # ---------------------------------------------------------------- tasks
 def _is_task(obj) -> bool:
     return all(hasattr(obj, a) for a in ("name", "sample", "mutual_information"))
@@ -366,6 +438,10 @@ def run(
         Task objects (anything with ``name``, ``mutual_information`` and
         ``sample(n, random_state)``).
     n_samples : int, default=5000
+        Rows per fit. A value below what an estimator needs on a task (k + 1 for the
+        k-NN estimators, ``dim_x + dim_y + 2`` for the Gaussian ones, 4 for the neural
+        ones and AutoMI, ``cv`` for the cross-validated ones, 2 for anything else)
+        raises a ValueError naming them, instead of a table of failed fits.
     seeds : int or iterable of int, default=5
         An int ``s`` means ``range(s)``.
     n_jobs : int or None, default=None
@@ -402,12 +478,16 @@ def run(
     if unit not in ("nats", "bits"):
         raise ValueError(f"unit must be 'nats' or 'bits', got {unit!r}.")
     if (not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool)
-            or n_samples < 1):
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
+            or n_samples < MIN_SAMPLES):
+        raise ValueError(
+            f"n_samples must be an int >= {MIN_SAMPLES} (a single row shows no "
+            f"dependence), got {n_samples!r}."
+        )
     n_samples = int(n_samples)
     named = _resolve_estimators(estimators)
     task_list = _resolve_tasks(tasks)
     seed_list = _resolve_seeds(seeds)
+    _check_sample_size(n_samples, named, task_list)
     if progress:
         try:
             import tqdm  # noqa: F401

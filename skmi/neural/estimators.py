@@ -41,11 +41,14 @@ _FEATURE = "skmi's neural estimators (MINE, NWJ, InfoNCE, SMILE)"
 
 
 class TrainingDivergedWarning(ConvergenceWarning):
-    """The critic's loss or bound became NaN or infinite and training was stopped.
+    """Training diverged and was stopped.
 
-    A subclass of :class:`sklearn.exceptions.ConvergenceWarning`, so filters on that
-    class catch it too. The estimator keeps the critic of the epoch with the best finite
-    validation bound and reports that bound in ``mi_`` (see ``diverged_``).
+    Issued when the critic's loss or bound became NaN or infinite, or (SMILE) when the
+    held-out critic scores pairs as no log density ratio can, the mark of a critic
+    blown up by a far too large learning rate (see ``diverged_``). A subclass of
+    :class:`sklearn.exceptions.ConvergenceWarning`, so filters on that class catch it
+    too. The estimator keeps the critic of the best epoch before the divergence and
+    reports its bound in ``mi_``.
     """
 
 
@@ -149,9 +152,14 @@ _SHARED_ATTRIBUTES = """\
     stopped_early_ : bool
         Whether ``patience`` stopped training.
     diverged_ : bool
-        Whether training stopped on a NaN or infinite loss or bound. A
+        Whether training stopped because it diverged: a NaN or infinite loss or bound,
+        or, for SMILE (with a ``clip``), a held-out critic that scores more than half of
+        the shuffled pairs at or above ``max(clip, 1)`` or more than half of the joint
+        pairs at or below ``-max(clip, 1)``, which no log density ratio does (Markov's
+        inequality allows at most 37%; see :class:`SMILE`). A
         :class:`TrainingDivergedWarning` is issued; ``mi_`` and ``critic_`` are those of
-        the best finite epoch before it.
+        the best epoch before it (the diverged epoch's value stays in
+        ``training_curve_``).
     device_ : str
         Device the critic was trained on.
     classes_ : ndarray or None
@@ -459,8 +467,9 @@ class _NeuralMIEstimator(MutualInfoEstimator):
                     else "no epoch had a finite validation bound, so mi_ is NaN")
             warnings.warn(
                 f"{type(self).__name__}: training diverged at epoch {result.n_epochs} "
-                f"(NaN or infinite loss or bound); {kept}. Lower lr (now {self.lr}) or "
-                "use a bound with lower variance (SMILE, InfoNCE).",
+                f"({result.divergence_reason}); {kept}. Lower lr (now {self.lr})"
+                + ("" if type(self).__name__ in ("SMILE", "InfoNCE") else
+                   " or use a bound with lower variance (SMILE, InfoNCE)") + ".",
                 TrainingDivergedWarning,
                 stacklevel=2,
             )
@@ -748,9 +757,20 @@ class SMILE(_NeuralMIEstimator):
 
     ``estimate_kind = "lower"`` names the family, but SMILE is **biased**: with clipping
     the value is not guaranteed to be a lower bound and can overshoot the truth (less
-    so for larger ``clip``; ``clip=None`` recovers the DV bound with JS training). The
-    joint term is not clipped, so a critic wrecked by a far too large ``lr`` can report
-    an absurdly large finite value rather than diverging: check ``training_curve_``.
+    so for larger ``clip``; ``clip=None`` recovers the DV bound with JS training).
+
+    The joint term is not clipped, so a critic wrecked by a far too large ``lr`` (huge
+    scores for every pair) would report an absurdly large finite value: hundreds to
+    billions of nats. Such an epoch counts as diverged (``diverged_``, a
+    :class:`TrainingDivergedWarning`, ``mi_`` from the best epoch before it). The
+    criterion needs no guess about the true MI: the JS critic converges to the log
+    density ratio ``log r``, and by Markov's inequality (``E_q[r] = 1``,
+    ``E_p[1/r] <= 1``) at most ``e^-t`` of the shuffled pairs can have ``log r >= t``
+    and at most ``e^-t`` of the joint pairs ``log r <= -t``. With
+    ``t = max(clip, 1)`` that is at most 37%; an epoch whose held-out critic puts more
+    than half of either kind of pair beyond ``t`` on the wrong side is rejected.
+    Without a clip the value is the shift-invariant DV bound and only NaN or infinite
+    values count.
 
     Parameters
     ----------

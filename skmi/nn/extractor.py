@@ -3,6 +3,10 @@
 The model is never modified: ``fit`` works on a deep copy in ``eval()`` mode, the
 forward passes run under ``torch.inference_mode()``, and the forward hooks (which return
 ``None``, so they never replace a layer's output) are removed in a ``finally`` block.
+Forward hooks and pre-hooks that the user's code registered on the model are dropped
+from the copy (a deep copy keeps them, and they would run, with their side effects, at
+every extraction); torch's own hooks, which are part of what a module computes (pruning
+masks, weight and spectral normalisation, quantization observers), are kept.
 Layers are named by the dotted paths ``model.named_modules()`` yields (see
 :func:`layer_names`), as in torchvision's feature extraction.
 """
@@ -83,6 +87,45 @@ def _resolve_layers(layers) -> tuple[list[str], list[str]]:
     return names, keys
 
 
+_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks")
+_HOOK_SIDE_DICTS = ("_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                    "_forward_pre_hooks_with_kwargs")
+
+
+def _defined_in_torch(hook) -> bool:
+    """Whether a hook is torch's own (a function or callable object from ``torch.*``)."""
+    import functools
+
+    while isinstance(hook, functools.partial):
+        hook = hook.func
+    func = getattr(hook, "__func__", hook)  # a bound method: its function
+    module = getattr(func, "__module__", None) if callable(func) else None
+    if module is None or not hasattr(func, "__code__"):
+        module = type(func).__module__  # a callable object: its class
+    return module == "torch" or str(module).startswith("torch.")
+
+
+def _drop_user_hooks(model) -> None:
+    """Remove the forward hooks and pre-hooks not defined by torch, on every submodule.
+
+    ``copy.deepcopy`` copies a module's hook dictionaries, and a copied hook is the same
+    function (closures included): a hook that appends to a list of the caller's would
+    run on every extraction. torch's own hooks (pruning, weight and spectral norm,
+    quantization observers) are part of what the module computes and stay.
+    """
+    for module in model.modules():
+        for attr in _HOOK_DICTS:
+            hooks = getattr(module, attr, None)
+            if not hooks:
+                continue
+            for key in [k for k, hook in hooks.items() if not _defined_in_torch(hook)]:
+                del hooks[key]
+                for side in _HOOK_SIDE_DICTS:
+                    extra = getattr(module, side, None)
+                    if extra is not None:
+                        extra.pop(key, None)
+
+
 def _select(output, selector, name: str):
     """The tensor to record from a layer's output, with an explicit selector."""
     torch = require_torch()
@@ -120,6 +163,12 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
     ----------
     model : torch.nn.Module
         The network. It is never modified: ``fit`` stores a deep copy in ``model_``.
+        Forward hooks and pre-hooks your code registered on it are not copied over, so
+        extraction has no side effects (a hook that appends to a list of yours does
+        not run); a hook that changes a layer's output is therefore not applied either,
+        so fold such a change into the module. torch's own hooks (pruning, weight and
+        spectral norm, quantization observers) are kept. Global hooks
+        (``torch.nn.modules.module.register_module_forward_hook``) still run.
     layers : str, list of str or dict {str: str}
         Dotted module names (see :func:`layer_names`), e.g. ``"hidden.2"``; a dict maps
         names to the keys used by ``transform_layers`` and the feature names.
@@ -245,6 +294,7 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, allow_nd=True, dtype=[np.float64, np.float32])
         self.device_ = resolve_device(self.device)
         model = copy.deepcopy(self.model)
+        _drop_user_hooks(model)
         model.eval()
         self.model_ = model.to(self.device_)
         params = list(self.model_.parameters()) + list(self.model_.buffers())
@@ -271,11 +321,22 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         modules = dict(self.model_.named_modules())
         captured: dict[str, list] = {name: [] for name in self.layer_names_}
 
+        rows = [0]  # rows of the batch being run
+
         def make_hook(name):
             selector = self._selector(name)
 
             def hook(module, inputs, output):
                 out = _select(output, selector, name)
+                if out.ndim == 0 or out.shape[0] != rows[0]:
+                    got = "a scalar" if out.ndim == 0 else f"{out.shape[0]} rows"
+                    raise ValueError(
+                        f"layer {name!r} gave {got} (output shape {tuple(out.shape)}) "
+                        f"for a batch of {rows[0]} samples: its output must have one row "
+                        "per input sample along the first dimension to be an activation "
+                        "of each sample. Pick a layer that keeps the batch dimension "
+                        "(or a select= that does)."
+                    )
                 captured[name].append(out.detach().to("cpu"))
                 # returning None keeps the layer's output unchanged
 
@@ -295,6 +356,7 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
                     if self.input_shape is not None:
                         batch = batch.reshape((batch.shape[0], *self.input_shape))
                     xb = torch.as_tensor(batch).to(device=self.device_, dtype=self.dtype_)
+                    rows[0] = xb.shape[0]
                     self.model_(xb)
         finally:
             for handle in handles:

@@ -148,6 +148,18 @@ def _fit(est, T, target):
     return fitted.mi_, saturated, reason, float(getattr(fitted, "std_error_", math.nan))
 
 
+def _check_epoch(epoch) -> int:
+    """``epoch`` as a Python int >= 0, else a TypeError or ValueError."""
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)):
+        raise TypeError(
+            f"epoch must be an int >= 0 (the training epoch), got "
+            f"{type(epoch).__name__} {epoch!r}."
+        )
+    if epoch < 0:
+        raise ValueError(f"epoch must be an int >= 0 (the training epoch), got {epoch}.")
+    return int(epoch)
+
+
 def _records_frame(records: list[dict]):
     try:
         import pandas as pd
@@ -264,12 +276,20 @@ class InformationPlane:
             The inputs (all of them, usually: the classic plane uses the whole set).
         y : array-like of shape (n_samples,)
             Class labels.
-        epoch : int or float
+        epoch : int
+            The training epoch the model is at, >= 0 (0: before training).
 
         Returns
         -------
         rows : list of dict
             The rows appended to ``history_``.
+
+        Raises
+        ------
+        TypeError
+            If ``epoch`` is not an int.
+        ValueError
+            If ``epoch`` is negative.
 
         Warns
         -----
@@ -279,6 +299,7 @@ class InformationPlane:
         """
         from .extractor import LayerActivationExtractor
 
+        epoch = _check_epoch(epoch)
         self._check_honest()
         ext = LayerActivationExtractor(
             model, self.layers, device=self.device, batch_size=self.batch_size,

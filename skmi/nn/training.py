@@ -47,6 +47,32 @@ def _initialise(modules, init: str) -> None:
                 torch.nn.init.zeros_(module.bias)
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_sizes(sizes) -> list[int]:
+    """The layer widths as a list of ints >= 1 (at least two), else a clear error."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
+        raise TypeError(
+            "sizes must be a sequence of ints (input width, hidden widths, number of "
+            f"classes), got {type(sizes).__name__} {sizes!r}."
+        )
+    sizes = list(sizes)
+    bad = [s for s in sizes if not _is_int(s)]
+    if bad:
+        raise TypeError(
+            f"sizes must hold ints (layer widths), got {sizes!r}: {bad[0]!r} is a "
+            f"{type(bad[0]).__name__}."
+        )
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(
+            "sizes needs at least two positive widths (input width and number of "
+            f"classes), got {sizes}."
+        )
+    return [int(s) for s in sizes]
+
+
 def make_mlp(sizes: Sequence[int], activation: str = "tanh", init: str = "auto",
              random_state: int | None = None):
     """A fully connected network with named layers.
@@ -59,7 +85,8 @@ def make_mlp(sizes: Sequence[int], activation: str = "tanh", init: str = "auto",
     Parameters
     ----------
     sizes : sequence of int
-        Input width, hidden widths, number of classes (at least two entries).
+        Input width, hidden widths, number of classes (at least two entries, each an
+        int >= 1; a float such as 2.5 raises a TypeError rather than being truncated).
     activation : {"tanh", "relu"}, default="tanh"
     init : {"auto", "torch", "he", "saxe2018"}, default="auto"
         ``"torch"``: PyTorch's default initialisation (weights uniform on
@@ -92,9 +119,7 @@ def make_mlp(sizes: Sequence[int], activation: str = "tanh", init: str = "auto",
     torch = require_torch()
     from collections import OrderedDict
 
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"sizes needs at least two positive widths, got {sizes}.")
+    sizes = _check_sizes(sizes)
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {activation!r}.")
     if init not in _INITS:
@@ -128,7 +153,30 @@ def hidden_layers(model) -> list[str]:
 
 
 def log_spaced_epochs(epochs: int, n: int = 30) -> list[int]:
-    """About ``n`` epochs from 0 to ``epochs``, evenly spaced on a log scale.
+    """Epoch 0, then about ``n`` epochs from 1 to ``epochs`` evenly spaced on a log scale.
+
+    The ``n`` log-spaced points are rounded to ints, so early ones can coincide and
+    fewer come back; ``epochs`` itself is always included. ``n=1`` gives
+    ``[0, epochs]``; ``epochs=0`` gives ``[0]``.
+
+    Parameters
+    ----------
+    epochs : int
+        The last epoch, >= 0.
+    n : int, default=30
+        Number of log-spaced epochs after epoch 0, >= 1.
+
+    Returns
+    -------
+    epochs : list of int
+        Sorted, distinct, starting at 0.
+
+    Raises
+    ------
+    TypeError
+        If ``epochs`` or ``n`` is not an int.
+    ValueError
+        If ``epochs < 0`` or ``n < 1``.
 
     Examples
     --------
@@ -136,11 +184,18 @@ def log_spaced_epochs(epochs: int, n: int = 30) -> list[int]:
     >>> log_spaced_epochs(100, 8)
     [0, 1, 2, 4, 7, 14, 27, 52, 100]
     """
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}.")
+    for name, value, low in (("epochs", epochs, 0), ("n", n, 1)):
+        if not _is_int(value):
+            raise TypeError(f"{name} must be an int >= {low}, got "
+                            f"{type(value).__name__} {value!r}.")
+        if value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value}.")
+    epochs, n = int(epochs), int(n)
     if epochs == 0:
         return [0]
-    grid = np.unique(np.round(np.logspace(0, np.log10(epochs), max(n, 2))).astype(int))
+    if n == 1:
+        return [0, epochs]
+    grid = np.unique(np.round(np.logspace(0, np.log10(epochs), n)).astype(int))
     return [0, *[int(e) for e in grid if 0 < e <= epochs]]
 
 
@@ -304,7 +359,7 @@ def _train(model, planes, todo, X_all, y_all, idx_train, idx_test, X_rec, y_rec,
             bar.close()
     model.eval()
     _check_training(result, planes, model, X_rec, dev, len(np.unique(y_all)), accuracy, te,
-                    y_all[idx_test])
+                    y_all[idx_test], trained=epochs > 0)
     return result
 
 
@@ -353,9 +408,15 @@ def train_and_record(
     plane : InformationPlane, list of InformationPlane or None
         What to record (None: train only).
     epochs : int, default=100
+        Training epochs, >= 0. ``epochs=0`` trains nothing: the plane is recorded once,
+        at epoch 0, on the network as built (``loss`` is empty, and no chance-accuracy
+        warning is issued for a network that was not trained).
     record_epochs : "log", "all" or sequence of int, default="log"
-        ``"log"``: about ``n_records`` log-spaced epochs (:func:`log_spaced_epochs`).
+        ``"log"``: epoch 0 and about ``n_records`` log-spaced epochs
+        (:func:`log_spaced_epochs`). Epoch 0 (before training) is recorded only when
+        listed; entries outside ``0..epochs`` are ignored.
     n_records : int, default=30
+        Number of log-spaced records after epoch 0 for ``record_epochs="log"``, >= 1.
     batch_size : int, default=256
     lr : float, default=1e-3
         Adam learning rate.
@@ -393,8 +454,12 @@ def train_and_record(
 
     planes = [] if plane is None else (list(plane) if isinstance(plane, (list, tuple))
                                        else [plane])
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+    if not _is_int(epochs) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}.")
+    if not _is_int(n_records) or n_records < 1:
+        raise ValueError(
+            f"n_records must be an int >= 1 (records after epoch 0), got {n_records!r}."
+        )
     if isinstance(record_epochs, str):
         if record_epochs == "log":
             record_epochs = log_spaced_epochs(epochs, n_records)
@@ -403,6 +468,11 @@ def train_and_record(
         else:
             raise ValueError(f"record_epochs must be 'log', 'all' or a list, got "
                              f"{record_epochs!r}.")
+    else:
+        record_epochs = list(record_epochs)
+        bad = [e for e in record_epochs if not _is_int(e)]
+        if bad:
+            raise TypeError(f"record_epochs must hold ints (epochs), got {bad[0]!r}.")
     todo = sorted({int(e) for e in record_epochs if 0 <= int(e) <= epochs})
 
     start_time = time.perf_counter()
@@ -447,8 +517,11 @@ def _say(bar, text: str) -> None:
 
 
 def _check_training(result, planes, model, X_rec, dev, n_classes, accuracy, te,
-                    y_test) -> None:
-    """Dead layers and chance accuracy: recorded in ``result`` and warned about."""
+                    y_test, trained: bool = True) -> None:
+    """Dead layers and chance accuracy: recorded in ``result`` and warned about.
+
+    Chance accuracy is only a failure for a network that was trained (``trained``).
+    """
     import warnings
 
     if planes:
@@ -462,7 +535,7 @@ def _check_training(result, planes, model, X_rec, dev, n_classes, accuracy, te,
             "ReLU) or another seed.")
     acc = accuracy(te) if len(te) else float("nan")
     chance = float(np.max(np.bincount(y_test))) / len(y_test) if len(te) else 0.0
-    if len(te) and acc <= chance + 0.02:
+    if trained and len(te) and acc <= chance + 0.02:
         result.warnings.append(
             f"test accuracy {acc:.3f} is at chance (the most frequent of {n_classes} "
             f"classes makes {chance:.3f}): the network did not learn, and its "
