@@ -64,10 +64,29 @@ def _logdet_bias(d: int, n: int) -> float:
     return d * np.log(2.0 / (n - 1)) + float(np.sum(digamma((n - i) / 2.0)))
 
 
+def _unit_columns(A: np.ndarray) -> np.ndarray:
+    """``A`` centred with each column divided by its standard deviation, a new array.
+
+    Overflow- and underflow-safe: each column is first divided by the power of two just
+    above its largest magnitude (exact), so 1e200 * x (whose squares overflow) and
+    1e-200 * x (whose squares underflow) give the values of x. A constant column stays
+    0. The MI is unchanged by the per-column scaling (the log-determinants of the
+    correlation matrices differ from those of the covariances by the same sum of log
+    variances).
+    """
+    A = np.asarray(A, dtype=np.float64)
+    e = np.frexp(np.max(np.abs(A), axis=0, initial=0.0))[1]
+    B = np.ldexp(A, -e)
+    B -= B.mean(axis=0)
+    std = np.sqrt(np.mean(B * B, axis=0))
+    return B / np.where(std > 0, std, 1.0)
+
+
 def _gaussian_mi(X, Y, bias_correction: bool) -> float:
     n, dx = X.shape
     dy = Y.shape[1]
-    S = np.cov(np.hstack([X, Y]), rowvar=False).reshape(dx + dy, dx + dy)
+    S = np.cov(np.hstack([_unit_columns(X), _unit_columns(Y)]), rowvar=False)
+    S = S.reshape(dx + dy, dx + dy)
     hx = _logdet(S[:dx, :dx], "X")
     hy = _logdet(S[dx:, dx:], "y")
     hxy = _logdet(S, "[X, y]")

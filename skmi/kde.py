@@ -84,21 +84,34 @@ def _label_entropy(counts) -> float:
     return float(np.log(n) - np.dot(counts, np.log(counts)) / n)
 
 
+def _pow2_exponent(X) -> int:
+    """``e`` with ``2**e`` just above ``max|X|``: dividing by it is exact and brings the
+    values into ``(-1, 1)``, where no square over- or underflows."""
+    return int(np.frexp(np.max(np.abs(X), initial=0.0))[1])
+
+
 def _median_nn_sq(X, rng, n_queries: int = 256) -> float:
     """Median squared Euclidean distance from (up to) ``n_queries`` rows to their
-    nearest other row."""
+    nearest other row (on ``X / 2**e``, scaled back: no overflow for huge data, the
+    same bits otherwise; ``inf`` when it exceeds the largest float)."""
     n = X.shape[0]
     idx = rng.choice(n, size=min(n, n_queries), replace=False)
+    e = _pow2_exponent(X)
+    X = np.ldexp(X, -e)
     Q = X[idx]
     D = (np.einsum("ij,ij->i", Q, Q)[:, None] + np.einsum("ij,ij->i", X, X)[None, :]
          - 2.0 * Q @ X.T)
     D[np.arange(idx.size), idx] = np.inf
-    return float(np.median(np.maximum(D.min(axis=1), 0.0)))
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(np.median(np.maximum(D.min(axis=1), 0.0)), 2 * e))
 
 
 def _total_variance(X) -> float:
-    """The layer's spread: the trace of its covariance (sum of per-unit variances)."""
-    return float(np.var(X, axis=0).sum())
+    """The layer's spread: the trace of its covariance (sum of per-unit variances);
+    taken on ``X / 2**e`` and scaled back (``inf`` when it exceeds the largest float)."""
+    e = _pow2_exponent(X)
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(np.var(np.ldexp(X, -e), axis=0).sum(), 2 * e))
 
 
 def _absolute_variance(noise_variance, relative: bool, X) -> float:
@@ -201,21 +214,113 @@ def _kt_entropy(X, noise_variance: float, bound: str) -> float:
     return h
 
 
+#: Largest error in a draw's log density (nats) left to the rounding of the noisy draw
+#: ``h_i + z`` (see :func:`_unresolved_draws`): far below any Monte-Carlo standard
+#: error (at least ``sqrt(d / 2) / sqrt(N)``, above 1e-5 for up to 1e9 draws).
+DRAW_TOL = 1e-7
+
+
+def _unresolved_draws(Q, src, noise, z, noise_variance: float, cut: float) -> np.ndarray:
+    """Which draws ``Q = src + noise`` lost too much of their noise to rounding.
+
+    Adding a noise far below the resolution of the activations (a variance of 1e-20 on
+    values of order 1e6: the grid spacing 1e-10 is the noise's own size) rounds the
+    draw onto the grid, often back onto its centre: its log density then comes out as
+    the density at the centre, about d / 2 nats too high per draw, and the mixture
+    entropy below its lower bound. A draw whose rounding ``err = (Q - src) - noise``
+    could move the exponent of some centre that matters (within ``|cut|`` of the own
+    term: ``|t - c|^2 <= var (|z|^2 + 2|cut|)``) by more than ``DRAW_TOL``, i.e.
+    ``(|err| / sd) sqrt(|z|^2 + 2 |cut|) + (|err| / sd)^2 / 2 > DRAW_TOL``, or whose
+    squared norm overflows, is flagged for :func:`_exact_log_sums`.
+    """
+    sd = np.sqrt(noise_variance)
+    with np.errstate(over="ignore", invalid="ignore"):
+        err = np.sqrt(np.einsum("ij,ij->i", (Q - src) - noise, (Q - src) - noise)) / sd
+        reach = np.sqrt(np.einsum("ij,ij->i", z, z) + 2.0 * abs(cut))
+        bound = err * reach + 0.5 * err * err
+        q_sq = np.einsum("ij,ij->i", Q, Q)
+    return ~((bound <= DRAW_TOL) & np.isfinite(q_sq))
+
+
+def _exact_log_sums(src, z, sd: float, n_draws: int, C, q_cls, start, end):
+    """Per draw ``t = src_i + sd z``: ``log sum_j exp(-|t - c_j|^2 / (2 sd^2))`` over
+    all centres ``C`` and over those of its class, in units of the noise: the exponent
+    is ``-|z - w_j|^2 / 2`` with ``w_j = (c_j - src_i) / sd`` taken from the exact
+    difference of the rows, so no rounding of ``src_i + sd z`` enters, at any scale.
+    (A centre far enough away that ``w_j`` overflows has term 0.) ``src`` holds the
+    source row of each group of ``n_draws`` consecutive draws ``z``. NumPy, blocked
+    over the sources; the fallback for the draws :func:`_unresolved_draws` flags.
+    """
+    from scipy.special import logsumexp
+
+    n_src = src.shape[0]
+    n, d = C.shape
+    total = np.empty(n_src * n_draws)
+    within = np.empty(n_src * n_draws)
+    block = max(1, min(n_src, 2**21 // max(1, n * max(d, n_draws))))
+    Zb = z.reshape(n_src, n_draws, d)
+    zz = np.einsum("ijk,ijk->ij", Zb, Zb)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for b0 in range(0, n_src, block):
+            b1 = min(b0 + block, n_src)
+            W = (C[None, :, :] - src[b0:b1, None, :]) / sd  # (b, n, d)
+            ww = np.einsum("ijk,ijk->ij", W, W)  # (b, n)
+            E = -0.5 * (zz[b0:b1, :, None] - 2.0 * (Zb[b0:b1] @ W.transpose(0, 2, 1))
+                        + ww[:, None, :])
+            E = np.where(np.isfinite(ww)[:, None, :], np.minimum(E, 0.0), -np.inf)
+            rows = slice(b0 * n_draws, b1 * n_draws)
+            total[rows] = logsumexp(E, axis=2).reshape(-1)
+            cls = q_cls[rows][::n_draws]
+            for s, k in enumerate(cls):
+                r = slice((b0 + s) * n_draws, (b0 + s + 1) * n_draws)
+                within[r] = (logsumexp(E[s, :, start[k]:end[k]], axis=1)
+                             if end[k] > start[k] else -np.inf)
+    return total, within
+
+
 def _propagate(X, codes, noise_variance: float, n_draws: int, rng, rows=None):
     """Monte-Carlo draws from the mixture: per draw, log sums over all centres and over
-    the centres of its class, and the class sizes. ``n_draws`` draws per sample, or per
-    sample of ``rows`` (a subset of the rows; the draws then come grouped by sample)."""
+    the centres of its class, the class sizes, its class, and the log of its own
+    centre's term ``-|z|^2 / 2``. ``n_draws`` draws per sample, or per sample of
+    ``rows`` (a subset of the rows; the draws then come grouped by sample).
+
+    Draws whose noise the float64 sum ``h_i + z`` cannot resolve (a noise far below the
+    activations' rounding, or overflowing norms: :func:`_unresolved_draws`) are
+    evaluated in a frame centred on their own sample instead (:func:`_exact_log_sums`);
+    at ordinary scales there are none."""
     Xs, cls, start, end, counts, pos = _by_class(X, codes, rows)
     n, d = Xs.shape
     src, src_cls = (Xs, cls) if pos is None else (Xs[pos], cls[pos])
-    noise = np.sqrt(noise_variance) * rng.standard_normal((src.shape[0] * n_draws, d))
-    Q = np.repeat(src, n_draws, axis=0) + noise
+    sd = np.sqrt(noise_variance)
+    z = rng.standard_normal((src.shape[0] * n_draws, d))
+    noise = sd * z
+    src_rep = np.repeat(src, n_draws, axis=0)
+    Q = src_rep + noise
     q_cls = np.repeat(src_cls, n_draws)
-    total, within = kk.mixture_log_sums(
-        Q, Xs, 1.0 / (2.0 * noise_variance), q_cls, start, end, self_terms=False,
-        block=BLOCK, cut=_cut(n),
-    )
-    own = -np.einsum("ij,ij->i", noise, noise) / (2.0 * noise_variance)
+    scale = 1.0 / (2.0 * noise_variance)
+    cut = _cut(n)
+    if np.isfinite(scale) and np.all(np.isfinite(np.einsum("ij,ij->i", Xs, Xs))):
+        bad = _unresolved_draws(Q, src_rep, noise, z, noise_variance, cut)
+        bad = np.repeat(bad.reshape(-1, n_draws).any(axis=1), n_draws)
+    else:
+        bad = np.ones(Q.shape[0], bool)
+    if not bad.any():
+        total, within = kk.mixture_log_sums(
+            Q, Xs, scale, q_cls, start, end, self_terms=False, block=BLOCK, cut=cut,
+        )
+    else:
+        total = np.empty(Q.shape[0])
+        within = np.empty(Q.shape[0])
+        good = ~bad
+        if good.any():
+            total[good], within[good] = kk.mixture_log_sums(
+                Q[good], Xs, scale, q_cls[good], start, end, self_terms=False,
+                block=BLOCK, cut=cut,
+            )
+        by_src = bad[::n_draws]
+        total[bad], within[bad] = _exact_log_sums(
+            src[by_src], z[bad], sd, n_draws, Xs, q_cls[bad], start, end)
+    own = -0.5 * np.einsum("ij,ij->i", z, z)
     return total, within, counts, q_cls, own, Xs
 
 

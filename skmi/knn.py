@@ -64,19 +64,33 @@ def _use_tree(algorithm: str, dim: int, n: int) -> bool:
 
 
 def _prepare(A: np.ndarray, *, standardize: bool, noise: float, rng) -> np.ndarray:
-    """Scale continuous columns to unit variance and add seeded tie-breaking noise.
+    """Centre and scale continuous columns to unit variance and add seeded tie-breaking
+    noise. Always returns a new array.
 
-    This is scikit-learn's recipe (``mutual_info_regression``): divide by the standard
-    deviation (no centring), then add ``noise * max(1, mean|a|) * N(0, 1)`` per column.
-    Always returns a new array.
+    With ``standardize``, each column is centred and divided by its standard deviation
+    (:func:`~skmi._kernels.scaling.standardize_columns`: overflow- and underflow-safe,
+    so a column of 1e-300 * x, 1e300 * x or 1e12 + x gives the same values as x), a
+    column constant up to rounding becomes 0, and the noise is ``noise * N(0, 1)``:
+    scikit-learn's recipe (``mutual_info_regression``) on centred data, where its
+    ``noise * max(1, mean|a|)`` is ``noise`` (the mean absolute deviation of a
+    unit-variance column is below 1). Without centring, an offset made ``mean|a|``
+    large enough for the noise to swamp the data.
+
+    Without ``standardize`` the data are used as given and the noise of a column is
+    ``noise`` times its standard deviation (a constant column: the largest deviation
+    of the block's columns, or 1), so that it stays relative to the spread whatever
+    the units and offset.
     """
     A = np.array(A, dtype=np.float64, copy=True, order="C")
     if standardize:
-        mean_abs = standardize_columns(A)
+        standardize_columns(A, True)
     if noise:
-        if not standardize:
-            mean_abs = np.mean(np.abs(A), axis=0)
-        scale = np.maximum(1.0, mean_abs)
+        if standardize:
+            scale = 1.0
+        else:
+            spread = standardize_columns(A, False)
+            fallback = spread.max(initial=0.0) or 1.0
+            scale = np.where(spread > 0, spread, fallback)
         A += noise * scale * rng.standard_normal(size=A.shape)
     return A
 
@@ -341,7 +355,12 @@ def _kl_entropy(X, k: int, metric: str, algorithm: str) -> float:
             "for the layer with Gaussian noise, or drop the columns."
         )
     code = nb.CHEBYSHEV if metric == "chebyshev" else nb.EUCLIDEAN
-    r = _knn(X, k, algorithm, code, with_index=False)[0][:, -1]
+    # h(a X) = h(X) + d log|a|: the distances are taken on X / 2**e, an exact division
+    # with 2**e just above max|X|, and d e log 2 is added back, so that no squared
+    # distance (Euclidean on 1e-200 or 1e200 data) over- or underflows; data times a
+    # power of two give the same distances.
+    e = int(np.frexp(np.max(np.abs(X), initial=0.0))[1])
+    r = _knn(np.ldexp(X, -e), k, algorithm, code, with_index=False)[0][:, -1]
     if np.any(r == 0):
         raise ValueError(
             f"{int(np.sum(r == 0))} samples have their k={k} nearest neighbours at "
@@ -352,7 +371,7 @@ def _kl_entropy(X, k: int, metric: str, algorithm: str) -> float:
         log_vol = d * np.log(2.0)
     else:
         log_vol = d / 2 * np.log(np.pi) - gammaln(d / 2 + 1)
-    return digamma(n) - digamma(k) + log_vol + d * np.mean(np.log(r))
+    return digamma(n) - digamma(k) + log_vol + d * (np.mean(np.log(r)) + e * np.log(2.0))
 
 
 #: KSG and MixedKSG estimates of at least this fraction of log n are re-estimated on a
@@ -404,10 +423,15 @@ class KSG(MutualInfoEstimator):
     ``mutual_info_classif``; when both are, to the plug-in estimate. With ``z`` passed to
     :meth:`fit`, it estimates the conditional MI I(X; y | z) of Frenzel & Pompe (2007).
 
-    Continuous columns are divided by their standard deviation (``standardize``) and
-    receive seeded noise of relative size ``noise`` (``random_state``) that breaks ties,
-    exactly as ``mutual_info_regression`` does, so the two agree on shared 1-D cases
-    (scikit-learn clips negative values at 0; here that is ``clip=True``). Set
+    Continuous columns are centred and divided by their standard deviation
+    (``standardize``) and receive seeded noise of relative size ``noise``
+    (``random_state``) that breaks ties, as ``mutual_info_regression`` does on centred
+    data, so the two agree on shared 1-D cases (scikit-learn clips negative values at
+    0; here that is ``clip=True``). The scaling is exact in powers of two and safe from
+    overflow and underflow, so the estimate does not change when a column is
+    multiplied by anything from 1e-310 to 1e300 or shifted far from 0 (scikit-learn
+    does not centre: an offset of 1e10 times the spread makes its noise swamp the
+    data). A column constant up to rounding becomes pure noise. Set
     ``noise=0`` to switch the jitter off; repeated values then make the estimate
     unreliable (use :class:`MixedKSG` for data with atoms).
 
@@ -422,7 +446,9 @@ class KSG(MutualInfoEstimator):
         Whether a side is discrete. ``"auto"``: integer or boolean dtype (and strings
         for ``y``) are discrete. Rows of a multi-column discrete side are one symbol.
     standardize : bool, default=True
-        Divide continuous columns by their standard deviation before the max-norm.
+        Centre continuous columns and divide them by their standard deviation before
+        the max-norm. False: the data as given, the noise relative to each column's
+        standard deviation.
     noise : float, default=1e-10
         Relative size of the tie-breaking noise; 0 disables it.
     algorithm : {"auto", "tree", "brute"}, default="auto"
@@ -597,8 +623,8 @@ class MixedKSG(MutualInfoEstimator):
     k : int, default=5
         Number of neighbours (the paper's choice).
     standardize : bool, default=True
-        Divide each column by its standard deviation before the max-norm (does not
-        move atoms).
+        Centre each column and divide it by its standard deviation before the
+        max-norm (atoms stay atoms; a column constant up to rounding becomes 0).
     algorithm : {"auto", "tree", "brute"}, default="auto"
         Neighbour search, as in :class:`KSG`.
     clip : bool, default=False
@@ -666,7 +692,10 @@ class KLEntropy(EntropyEstimator):
 
     ``H = psi(n) - psi(k) + log V_d + d * mean(log r_k)`` with ``r_k`` the distance to
     the k-th neighbour and ``V_d`` the volume of the unit ball of the metric. The data
-    are used as given (entropy is not scale invariant): no scaling, no noise. The
+    are used as given (entropy is not scale invariant: ``h(a X) = h(X) + d log|a|``):
+    no standardisation, no noise; the distances are taken on ``X`` divided by a power
+    of two (exact) and the log of it added back, so 1e-300 or 1e300 times the data
+    cost no digits. The
     estimator assumes a density: a column with a point mass (one value held by at least
     1% of the rows and more than k of them, e.g. a ReLU unit's exact zeros) or repeated
     rows (a k-NN distance of 0) raise a ValueError, since the differential entropy of a

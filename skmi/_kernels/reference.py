@@ -148,3 +148,28 @@ def kt_terms(X, codes, var, rows=None, block=256):
         out[b0:b0 + block] = (logsumexp(np.where(same, V, -np.inf), axis=1)
                               - logsumexp(V, axis=1))
     return out
+
+
+def standardize_columns(A, scale=True):
+    """:func:`skmi._kernels.scaling.standardize_columns` in NumPy: ``(B, spread)`` with
+    ``B`` the centred columns of ``A`` divided by their standard deviations (``A``
+    itself without ``scale``; constant columns 0) and ``spread`` the deviations in the
+    units of ``A`` (0 for a column constant up to rounding). Statistics are taken on
+    ``A / 2**e`` (``2**e`` just above each column's largest magnitude: exact) about
+    the first row, with the corrected two-pass variance; NumPy's pairwise sums round
+    differently from the kernel's running sums."""
+    from .scaling import CONSTANT_RTOL
+
+    A = np.asarray(A, dtype=np.float64)
+    n = A.shape[0]
+    top = np.max(np.abs(A), axis=0)
+    e = np.frexp(top)[1]
+    V = np.ldexp(A, -e)
+    D = V - V[0]
+    C = D - D.sum(axis=0) / n
+    std = np.sqrt(np.maximum(np.sum(C * C, axis=0) - np.sum(C, axis=0) ** 2 / n, 0.0) / n)
+    const = (A.max(axis=0) == A.min(axis=0)) | (std <= CONSTANT_RTOL * np.ldexp(top, -e))
+    spread = np.where(const, 0.0, np.ldexp(std, e))
+    if not scale:
+        return A.copy(), spread
+    return np.where(const, 0.0, C / np.where(const, 1.0, std)), spread
