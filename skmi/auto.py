@@ -124,6 +124,8 @@ def column_kinds(A, integer_dtype: bool = False) -> list[str]:
     ['continuous', 'discrete', 'mixed']
     """
     A = np.asarray(A)
+    if A.ndim not in (1, 2):
+        raise ValueError(f"column_kinds takes a 1-D or 2-D array, got shape {A.shape}.")
     if A.ndim == 1:
         A = A.reshape(-1, 1)
     return [_column_kind(A[:, j], integer_dtype) for j in range(A.shape[1])]

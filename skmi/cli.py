@@ -325,10 +325,15 @@ def _scale_settings(est) -> dict:
                                    "is this fraction times that trace"}
         return {"kind": "noise", "noise_variance": params["noise_variance"],
                 "relative_to": None}
-    if params.get("strategy") == "fixed":
+    strategy = params.get("strategy")
+    if type(est).__name__ == "BinningMI":
+        from .binning import resolve_strategy
+
+        strategy = resolve_strategy(strategy, params.get("bin_range"), params.get("bin_width"))
+    if strategy == "fixed":
         return {"kind": "binning", "n_bins": params["n_bins"], "strategy": "fixed",
                 "bin_range": list(params["bin_range"])}
-    if params.get("strategy") == "minmax":
+    if strategy == "minmax":
         return {"kind": "binning", "n_bins": params["n_bins"], "strategy": "minmax",
                 "bin_range": "the layer's observed minimum and maximum at each record"}
     return {"kind": type(est).__name__, "params": {k: repr(v) for k, v in params.items()}}

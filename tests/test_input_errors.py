@@ -241,11 +241,10 @@ def test_benchmark_refuses_too_few_samples():
         run([lambda X, y: 0.0], tasks=["normal-1x1"], n_samples=1, seeds=1)
 
 
-@pytest.mark.xfail(reason="the check belongs in skmi/auto.py (column_kinds)", strict=False)
 def test_column_kinds_rejects_3d():
     from skmi.auto import column_kinds
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="1-D or 2-D"):
         column_kinds(np.zeros((5, 2, 3)))
 
 

@@ -81,6 +81,8 @@ def describe_estimator(est) -> str:
     'BinningMI: 30 bins on [-1, 1]'
     >>> describe_estimator(BinningMI(100, strategy="minmax"))
     'BinningMI: 100 bins over the observed range (minmax)'
+    >>> describe_estimator(BinningMI(10))
+    'BinningMI: 10 bins over the observed range (minmax)'
     >>> describe_estimator(BinningMI(strategy="width", bin_width=1e-4))
     'BinningMI: bins of width 0.0001'
     >>> describe_estimator(KDEMI(noise_variance=0.1))
@@ -92,6 +94,9 @@ def describe_estimator(est) -> str:
     params = est.get_params(deep=False)
     strategy = params.get("strategy")
     if name == "BinningMI":
+        from ..binning import resolve_strategy
+
+        strategy = resolve_strategy(strategy, params.get("bin_range"), params.get("bin_width"))
         if strategy == "fixed":
             lo, hi = params["bin_range"]
             text = f"{params['n_bins']} bins on [{lo:g}, {hi:g}]"
