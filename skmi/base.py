@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+from numbers import Integral
+
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from .exceptions import SaturationWarning, warn_user
@@ -17,7 +20,30 @@ LOWER = "lower"
 UPPER = "upper"
 
 
-class MutualInfoEstimator(BaseEstimator):
+class _NoBoolCounts:
+    """Refuses ``True``/``False`` for integer parameters.
+
+    scikit-learn's ``Interval(Integral, ...)`` accepts a bool (``True`` is an
+    ``Integral``): ``KSG(k=True)`` would run with k = 1 or reach the kernels. A
+    parameter whose integer constraints do not also allow ``"boolean"`` refuses bools.
+    """
+
+    def _validate_params(self):
+        super()._validate_params()
+        for name, constraints in getattr(self, "_parameter_constraints", {}).items():
+            value = getattr(self, name, None)
+            if not isinstance(value, (bool, np.bool_)) or not isinstance(constraints, list):
+                continue
+            ints = [c for c in constraints if (isinstance(c, Interval) and c.type is Integral)
+                    or c is Integral]
+            if ints and "boolean" not in constraints and bool not in constraints:
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an int, "
+                    f"not a bool; got {value!r}."
+                )
+
+
+class MutualInfoEstimator(_NoBoolCounts, BaseEstimator):
     """Base class for mutual information estimators.
 
     A mutual information estimator is a "model with a score": ``fit(X, y)`` estimates
@@ -113,7 +139,7 @@ class MutualInfoEstimator(BaseEstimator):
         return tags
 
 
-class EntropyEstimator(BaseEstimator):
+class EntropyEstimator(_NoBoolCounts, BaseEstimator):
     """Base class for entropy estimators: ``fit(X)`` stores ``entropy_`` in nats."""
 
     estimate_kind: ClassVar[str] = ESTIMATE

@@ -266,11 +266,19 @@ def test_resolve_device_cuda_index_out_of_range():
 
 
 # ------------------------------------------------------------------ 8. functional API
-@pytest.mark.xfail(reason="the check belongs in skmi/knn.py (k constraint)", strict=False)
 def test_ksg_k_bool_rejected():
+    from skmi import BinningMI, KLEntropy
+
     x, y = correlated(n=50, d=1)
-    with pytest.raises((TypeError, ValueError), match="k"):
+    with pytest.raises(ValueError, match="'k' parameter of KSG must be an int, not a bool"):
         KSG(k=True).fit(x, y)
+    with pytest.raises(ValueError, match="not a bool"):
+        KLEntropy(k=True).fit(x)
+    with pytest.raises(ValueError, match="n_jobs"):
+        KSG(n_jobs=True).fit(x, y)
+    with pytest.raises(ValueError, match="n_bins"):
+        BinningMI(n_bins=True).fit(x, y)
+    assert KSG(k=np.int64(2)).fit(x, y).mi_ == KSG(k=2).fit(x, y).mi_
 
 
 def test_permutation_test_none_or_scalar_data():
