@@ -136,3 +136,28 @@ def _expected_failed_checks(estimator):
                          expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_copula_with_concordant_ranks_is_pinned_at_log_n_and_warns():
+    # n = 8 rows of a bivariate normal (rho = 0.75) whose ranks happen to agree: the
+    # joint correlation of the normal scores is singular and rounding alone gave 18 nats
+    from skmi import SaturationWarning
+
+    x = np.array([0.13, 0.64, -0.54, 1.30, -0.70, -0.62, -2.33, -1.25])[:, None]
+    y = 2.0 * x + 0.1
+    with pytest.warns(SaturationWarning, match="log n"):
+        est = GaussianCopulaMI().fit(x, np.exp(y))
+    assert est.saturated_ and est.mi_ == pytest.approx(np.log(8))
+    with pytest.raises(ValueError, match="singular up to rounding"):
+        GaussianMI().fit(x, y)
+
+
+def test_copula_above_log_n_warns_but_keeps_the_value():
+    from skmi import SaturationWarning
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((30, 1))
+    y = x + 1e-2 * rng.standard_normal((30, 1))   # ranks nearly, not fully, concordant
+    with pytest.warns(SaturationWarning, match="exceeds log n"):
+        est = GaussianCopulaMI().fit(x, y)
+    assert est.saturated_ and est.mi_ > np.log(30)
