@@ -173,3 +173,16 @@ def test_labels_of_another_length_and_non_torch_models():
         layer_information(_mlp(), X, np.zeros(49, int), layers=["act1"])
     with pytest.raises(TypeError, match="torch.nn.Module"):
         layer_information(object(), X, layers=["act1"])
+
+
+def test_noise_table_draws_below_the_activations_resolution():
+    # A noise 1e-3 in sd on activations of order 1e15 rounds each draw towards its
+    # centre; the own term must come from the draw as stored (it came out 4.24 nats
+    # for distinct rows, whose I(X; T) is log n = 5.70 at this noise).
+    from skmi.nn.layers import _noise_table
+
+    T = np.random.default_rng(0).standard_normal((300, 3))
+    for scale in (1.0, 1e8, 1e15):
+        value, _ = _noise_table({"t": T * scale}, None, {"t": 1e-6}, [], 4,
+                                np.random.default_rng(1), 1)[("I(X;T)", "t", "X")]
+        assert value == pytest.approx(np.log(300), abs=1e-6)

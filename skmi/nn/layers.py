@@ -102,8 +102,13 @@ def _noise_table(acts: dict, y, variances: dict, pairs, n_draws: int, rng, n_job
             C = (T - T.mean(axis=0)) / np.sqrt(variances[key])  # unit noise variance
             Z = rng.standard_normal((n * n_draws, C.shape[1]))
             centres[key] = np.ascontiguousarray(C)
-            draws[key] = np.repeat(C, n_draws, axis=0) + Z
-            own[key] = -0.5 * np.einsum("ij,ij->i", Z, Z)
+            src = np.repeat(C, n_draws, axis=0)
+            draws[key] = src + Z
+            # the own term from the draw as stored: a noise far below the activations'
+            # resolution rounds the draw towards its centre, and the Z it was drawn with
+            # then overstates its distance (I(X; T) came out d/2 nats below log n)
+            step = draws[key] - src  # exact: the two are within a factor 2 when Z << C
+            own[key] = -0.5 * np.einsum("ij,ij->i", step, step)
             total[key] = _log_mixture(draws[key], centres[key])[0]
             out[("I(X;T)", key, "X")] = log_n + own[key] - total[key]
             if y is not None:
