@@ -239,7 +239,9 @@ def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = 
     labels_path : str or path-like or None
     subset : {"train", "test"}, default="train"
     scale : bool, default=True
-        Divide pixel values by 255 (inputs in [0, 1]).
+        Bring pixel values to [0, 1]: integer images (the IDX files' bytes, 0-255) and
+        float images with values above 1 are divided by 255; float images already in
+        [0, 1] are kept as they are.
     dtype : numpy dtype, default=numpy.float32
         Of the images: float32 (what a network trains on; 188 MB for the 60,000
         training images instead of 376 MB) or float64.
@@ -301,6 +303,7 @@ def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = 
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":
         raise ValueError(f"MNIST images must be numeric, got dtype {X.dtype}.")
+    integer_images = X.dtype.kind in "biu"
     X = X.reshape(len(X), -1).astype(dtype)
     if not np.isfinite(X).all():
         bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
@@ -318,7 +321,7 @@ def load_mnist(path: str | os.PathLike, labels_path: str | os.PathLike | None = 
     y = y.astype(np.int64)
     if len(X) != len(y):
         raise ValueError(f"{len(X)} images but {len(y)} labels.")
-    if scale:
+    if scale and (integer_images or X.size and float(X.max()) > 1.0):
         X /= dtype.type(255.0)
     return X, y
 

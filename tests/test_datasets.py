@@ -97,6 +97,19 @@ def test_load_mnist_npz_and_missing(tmp_path):
         load_mnist(tmp_path / "nowhere" / "mnist.npz")
 
 
+def test_load_mnist_scale_float_images(tmp_path):
+    # float images already in [0, 1] are not divided by 255 a second time
+    rng = np.random.default_rng(2)
+    raw = rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    np.savez(tmp_path / "a.npz", X=raw, y=np.arange(3))
+    np.savez(tmp_path / "b.npz", X=raw / 255.0, y=np.arange(3))
+    np.savez(tmp_path / "c.npz", X=raw.astype(np.float64), y=np.arange(3))
+    a = load_mnist(tmp_path / "a.npz")[0]
+    np.testing.assert_allclose(load_mnist(tmp_path / "b.npz")[0], a, rtol=1e-6)
+    np.testing.assert_allclose(load_mnist(tmp_path / "c.npz")[0], a, rtol=1e-6)
+    assert a.max() <= 1.0 and load_mnist(tmp_path / "c.npz", scale=False)[0].max() > 1
+
+
 def test_gaussian_pairs():
     X, Y, mi = make_gaussian_pairs(20000, rho=0.9, n_pairs=1, random_state=0)
     assert mi == pytest.approx(0.83037, abs=1e-5)
