@@ -321,3 +321,20 @@ def test_random_state_only_reaches_estimators_that_take_it():
         skmi.mutual_info(x, y, estimator="gaussian")
     with pytest.raises((TypeError, ValueError)):  # other unknown parameters still raise
         skmi.mutual_info(x, y, estimator="mixed_ksg", n_bins=3)
+
+
+@pytest.mark.parametrize("cls", ["MINE", "InfoNCE", "NWJ"])
+def test_collapsed_critic_is_divergence(cls):
+    # lr = 1 wrecks the critic (held-out bounds of -3e7 nats and below); mi_ used to be
+    # the untrained critic's value with diverged_=False
+    import skmi.neural as neural
+    from skmi.neural import TrainingDivergedWarning
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((600, 5))
+    y = 0.8 * x + 0.6 * rng.standard_normal((600, 5))
+    est = getattr(neural, cls)(lr=10.0, max_epochs=5, patience=None, device="cpu",
+                               random_state=0)
+    with pytest.warns(TrainingDivergedWarning, match="diverged at epoch"):
+        est.fit(x, y)  # NWJ's blow-up gives NaN; MINE's and InfoNCE's a collapsed bound
+    assert est.diverged_ and np.isfinite(est.mi_) and est.mi_ > -10

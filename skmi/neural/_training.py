@@ -8,8 +8,9 @@ which is what early stopping and divergence detection need: there is no ``.item(
 or other host round trip per step.
 
 Divergence. Training stops, and the epoch counts as diverged, when the training loss or
-a bound is NaN or infinite, or when an objective's :meth:`~BoundObjective.implausible`
-check rejects the held-out critic. SMILE has such a check (:class:`SmileObjective`):
+a bound is NaN or infinite, when the held-out bound falls below ``-COLLAPSED_BELOW``
+nats (a constant critic attains 0), or when an objective's
+:meth:`~BoundObjective.implausible` check rejects the held-out critic. SMILE has such a check (:class:`SmileObjective`):
 its reported value does not clip the joint term, so a critic that a far too large
 learning rate has blown up to huge scores everywhere reports a huge *finite* value
 (hundreds to billions of nats) that no NaN test catches.
@@ -26,6 +27,12 @@ from . import bounds
 from ._torch import require_torch
 
 torch = require_torch()
+
+#: A held-out bound below minus this many nats counts as divergence: every bound here
+#: is 0 for a constant critic, and the worst healthy fits (overfitting on independent
+#: data) stay within about a nat of 0, while a critic blown up by a far too large
+#: learning rate scores held-out data at -1e7 to -1e16 nats.
+COLLAPSED_BELOW = 10.0
 
 __all__ = ["BoundObjective", "SmileObjective", "MineObjective", "TrainResult",
            "train_critic", "chunked_bound", "chunked_validation"]
@@ -278,6 +285,11 @@ def train_critic(critic, objective, X_train, y_train, X_val, y_val, *, batch_siz
             break
         if implausible:
             diverged, reason = True, objective.implausible_reason
+            break
+        if val_value < -COLLAPSED_BELOW:
+            diverged, reason = True, (
+                f"the held-out bound fell to {val_value:.3g} nats, far below the 0 that a "
+                "constant critic attains: the critic blew up")
             break
         if val_value > best_value:
             if val_value <= best_value + tol:

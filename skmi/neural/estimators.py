@@ -153,7 +153,9 @@ _SHARED_ATTRIBUTES = """\
         Whether ``patience`` stopped training.
     diverged_ : bool
         Whether training stopped because it diverged: a NaN or infinite loss or bound,
-        or, for SMILE (with a ``clip``), a held-out critic that scores more than half of
+        a held-out bound below -10 nats (a constant critic attains 0; a critic blown up
+        by a far too large ``lr`` scores held-out data at -1e7 nats and below), or, for
+        SMILE (with a ``clip``), a held-out critic that scores more than half of
         the shuffled pairs at or above ``max(clip, 1)`` or more than half of the joint
         pairs at or below ``-max(clip, 1)``, which no log density ratio does (Markov's
         inequality allows at most 37%; see :class:`SMILE`). A
