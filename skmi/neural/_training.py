@@ -11,9 +11,9 @@ Divergence. Training stops, and the epoch counts as diverged, when the training 
 a bound is NaN or infinite, when the held-out bound falls below ``-COLLAPSED_BELOW``
 nats (a constant critic attains 0), or when an objective's
 :meth:`~BoundObjective.implausible` check rejects the held-out critic. SMILE has such a
-check (:class:`SmileObjective`): its reported value does not clip the joint term, so a critic that a far too large
-learning rate has blown up to huge scores everywhere reports a huge *finite* value
-(hundreds to billions of nats) that no NaN test catches.
+check (:class:`SmileObjective`): its reported value does not clip the joint term, so a
+critic that a far too large learning rate has blown up to huge scores everywhere
+reports a huge *finite* value (hundreds to billions of nats) that no NaN test catches.
 """
 
 from __future__ import annotations
