@@ -42,6 +42,14 @@ class Data:
 
 
 # ------------------------------------------------------------------ dtypes, pandas
+def _validate_data(*args, **kwargs):
+    """scikit-learn's ``validate_data`` without its overflow warnings: its finiteness
+    check sums the array first, which overflows on finite data near 1.7e308 (the
+    element-wise check it then falls back to is exact)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(*args, **kwargs)
+
+
 def _is_pandas(a) -> bool:
     """Whether ``a`` is a pandas object (checked without importing pandas)."""
     return (type(a).__module__ or "").split(".")[0] == "pandas"
@@ -353,7 +361,7 @@ def check_xy(
     check_discrete_flag(discrete_y, "discrete_y")
     if y is None:
         # let scikit-learn raise its standard "requires y" error
-        validate_data(estimator, X, y, reset=reset)
+        _validate_data(estimator, X, y, reset=reset)
     _check_real(X, "X")
     _check_real(y, "y")
     _check_2d(X)
@@ -362,7 +370,7 @@ def check_xy(
     X = _from_pandas(X, "X", disc_x, estimator, "discrete_x")
     y = _from_pandas(y, "y", disc_y, estimator, "discrete_y")
     raw_x = X
-    X, y = validate_data(
+    X, y = _validate_data(
         estimator,
         X,
         y,
@@ -399,7 +407,7 @@ def check_x(estimator, X, *, reset: bool = True, min_samples: int = 1, why: str 
     _check_real(X, "X")
     _check_2d(X)
     X = _from_pandas(X, "X", False, estimator, "discrete_x")
-    X = validate_data(estimator, X, reset=reset, dtype=np.float64)
+    X = _validate_data(estimator, X, reset=reset, dtype=np.float64)
     if X.shape[0] < min_samples:
         raise _min_samples_error(estimator, X.shape[0], min_samples, why)
     return X
@@ -415,7 +423,7 @@ def check_symbols(estimator, X, *, reset: bool = True):
     _check_real(X, "X")
     _check_2d(X)
     X = _from_pandas(X, "X", True, estimator, "discrete_x")
-    validated = validate_data(estimator, X, reset=reset, dtype=None)
+    validated = _validate_data(estimator, X, reset=reset, dtype=None)
     floats, codes, levels = _discrete_side(X, validated)
     if not np.all(np.isfinite(floats)):
         raise ValueError("Input X contains NaN or infinity.")
@@ -426,7 +434,8 @@ def check_same_n(name: str, a, n: int) -> np.ndarray:
     """Validate an extra sample array (e.g. a conditioning set ``z``) against ``n``."""
     _check_real(a, name)
     a = _from_pandas(a, name, False, None, None)
-    a = check_array(a, dtype=np.float64, ensure_2d=False, input_name=name)
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = check_array(a, dtype=np.float64, ensure_2d=False, input_name=name)
     if a.ndim == 1:
         a = a.reshape(-1, 1)
     if a.ndim != 2:

@@ -108,3 +108,18 @@ def test_discrete_detection():
     assert KSG(random_state=0, discrete_y=False).fit(x, ints).method_ == "ksg1"
     assert KSG(random_state=0, discrete_y=True).fit(x, ints * 1.5).method_ == "ross"
     assert KSG(random_state=0).fit(ints.reshape(-1, 1), ints).method_ == "plugin"
+
+
+def test_no_overflow_warning_near_the_largest_float():
+    # scikit-learn's finiteness check sums the array first (inf near 1.7e308, with a
+    # RuntimeWarning) before its exact element-wise check
+    import warnings
+
+    from skmi import KSG
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((300, 1)), rng.standard_normal((300, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        big = KSG(random_state=0).fit(x * 1e307, y).mi_
+    assert big == KSG(random_state=0).fit(x, y).mi_
