@@ -128,6 +128,36 @@ def _absolute_variance(noise_variance, relative: bool, X) -> float:
     return var * spread if spread > 0 else var
 
 
+def _fit_scale(est, X) -> None:
+    """Set ``noise_variance_`` and the exact power-of-two rescaling the kernels use.
+
+    With ``relative_noise`` the estimate is invariant under rescaling the layer, so it
+    is computed on ``X / 2**e`` (exact; ``2**e`` just above ``max|X|``) with the noise
+    variance in those units when the layer's magnitude is beyond ``2**400`` or below
+    ``2**-400`` (at ordinary magnitudes nothing changes): a layer of order 1e200, whose
+    total variance overflows, gives the same estimate as the same layer at order 1.
+    ``noise_variance_`` reports the variance in the layer's units (``inf`` or 0 if that
+    over- or underflows).
+    """
+    e = _pow2_exponent(X) if est.relative_noise else 0
+    if abs(e) < 400:  # ordinary magnitudes: nothing over- or underflows, no rescaling
+        e = 0
+    scaled = _absolute_variance(est.noise_variance, est.relative_noise,
+                                np.ldexp(X, -e) if e else X)
+    est._scale_exp = e
+    est._scaled_variance = scaled
+    with np.errstate(over="ignore"):
+        est.noise_variance_ = float(np.ldexp(scaled, 2 * e))
+
+
+def _scaled(est, X):
+    """``(X, noise variance)`` in the units the kernels use (see :func:`_fit_scale`)."""
+    e = getattr(est, "_scale_exp", 0)
+    if e:
+        return np.ldexp(X, -e), est._scaled_variance
+    return X, est.noise_variance_
+
+
 def _kernel_saturation(log_sums, own, X, noise_variance: float, what: str,
                        relative: bool = False):
     """Why a noisy-layer estimate is pinned, or None.
@@ -400,6 +430,10 @@ class KDEMI(MutualInfoEstimator):
     noise_variance_ : float
         The absolute noise variance per unit used (``noise_variance`` itself, or times
         the layer's total variance with ``relative_noise=True``); ``score`` uses it too.
+        With ``relative_noise`` the kernels run on the layer divided by a power of two
+        near its largest value (exact), so the estimate does not change when the layer
+        is rescaled, even where this variance overflows (``inf``, layers of order
+        1e154 and above) or underflows (0).
     estimate_kind : {"upper", "lower"}
         The bound in use (equal to ``bound``).
     saturated_ : bool
@@ -480,15 +514,14 @@ class KDEMI(MutualInfoEstimator):
         return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
 
     def _fit_estimate(self, data) -> float:
-        self.noise_variance_ = _absolute_variance(self.noise_variance,
-                                                  self.relative_noise, data.X)
+        _fit_scale(self, data.X)
         return self._estimate(data)
 
     def _estimate(self, data) -> float:
         rows = _query_rows(data.n_samples, self.n_queries, self.random_state)
+        X, var = _scaled(self, data.X)
         with num_threads(self.n_jobs):
-            mi, self.std_error_ = _kt_mi(self, data.X, data.y_codes, self.noise_variance_,
-                                         self.bound, rows)
+            mi, self.std_error_ = _kt_mi(self, X, data.y_codes, var, self.bound, rows)
         return mi
 
 
@@ -529,7 +562,8 @@ class SamplePropagationMI(MutualInfoEstimator):
     mi_ : float
         Estimate, nats.
     noise_variance_ : float
-        The absolute noise variance per unit used.
+        The absolute noise variance per unit used (with ``relative_noise``, computed
+        on an exactly rescaled layer as for :class:`KDEMI`).
     std_error_ : float
         Monte-Carlo standard error of ``mi_`` (nats): the standard deviation of the
         per-draw terms over the square root of their number. With ``n_queries = q < n``
@@ -585,18 +619,17 @@ class SamplePropagationMI(MutualInfoEstimator):
         return check_xy(self, X, y, reset=reset, discrete_x=False, discrete_y=True)
 
     def _fit_estimate(self, data) -> float:
-        self.noise_variance_ = _absolute_variance(self.noise_variance,
-                                                  self.relative_noise, data.X)
+        _fit_scale(self, data.X)
         return self._estimate(data)
 
     def _estimate(self, data) -> float:
         rng = check_random_state(self.random_state)
-        var = self.noise_variance_
+        X, var = _scaled(self, data.X)
         n = data.n_samples
         rows = _query_rows(n, self.n_queries, rng)
         with num_threads(self.n_jobs):
             total, within, counts, q_cls, own, Xs = _propagate(
-                data.X, data.y_codes, var, self.n_draws, rng, rows
+                X, data.y_codes, var, self.n_draws, rng, rows
             )
         self._saturation(_kernel_saturation(total, own, Xs, var, "the estimate",
                                             self.relative_noise))

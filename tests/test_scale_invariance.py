@@ -321,3 +321,18 @@ def test_exact_draw_path_matches_the_kernel_at_ordinary_scales():
     got = kde._exact_log_sums(Xs, z, np.sqrt(var), n_draws, Xs, q_cls, start, end)
     np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(got[1], want[1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_relative_noise_kde_is_scale_invariant(scale):
+    # relative noise: the estimate of a layer does not depend on its units, also where
+    # its total variance over- or underflows (the noise variance itself is then inf/0)
+    from skmi import KDEMI, SamplePropagationMI
+
+    rng = np.random.default_rng(0)
+    T = np.tanh(rng.standard_normal((300, 3)) @ rng.standard_normal((3, 8)))
+    y = (T[:, 0] > 0).astype(int) + (T[:, 1] > 0.5)
+    for est in (KDEMI(0.1, relative_noise=True),
+                SamplePropagationMI(0.1, relative_noise=True, n_draws=2, random_state=0)):
+        ref = est.fit(T, y).mi_
+        assert est.fit(T * scale, y).mi_ == pytest.approx(ref, abs=1e-12)
