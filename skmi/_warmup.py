@@ -41,6 +41,14 @@ def _paths() -> list[tuple[str, Callable[[], object]]]:
          lambda: KSG(random_state=0).fit(small, labels)),
         ("conditional MI (Frenzel-Pompe)",
          lambda: KSG(random_state=0).fit(small[:, :1], small[:, 1:2], z=small[:, 2:3])),
+        ("conditional MI, discrete z (strata; plug-in)",
+         lambda: (KSG(random_state=0).fit(small[:, :1], small[:, 1:2], z=labels),
+                  DiscreteMI().fit(labels.reshape(-1, 1), labels[::-1], z=labels % 2))),
+        ("KSG, Euclidean per side (tree, brute)",
+         lambda: (KSG(metric="euclidean", algorithm="tree", random_state=0).fit(
+                      big[:, :2], big[:, 2:]),
+                  KSG(metric="euclidean", algorithm="brute", random_state=0).fit(
+                      small[:, :2], small[:, 2:]))),
         ("MixedKSG", lambda: MixedKSG().fit(relu[:, :2], relu[:, 2:])),
         ("MixedKSG, KD-tree", lambda: MixedKSG(algorithm="tree").fit(relu[:, :2],
                                                                        relu[:, 2:])),
@@ -64,7 +72,8 @@ def _paths() -> list[tuple[str, Callable[[], object]]]:
 #: The names of the paths :func:`warmup` compiles, in order.
 PATHS = ("KSG, 1 + 1 columns (sorted strips)", "KSG, 2 + 2 columns (KD-tree)",
          "KSG, brute force", "KSG variant 2", "KSG with class labels (Ross)",
-         "conditional MI (Frenzel-Pompe)", "MixedKSG", "MixedKSG, KD-tree",
+         "conditional MI (Frenzel-Pompe)", "conditional MI, discrete z (strata; plug-in)",
+         "KSG, Euclidean per side (tree, brute)", "MixedKSG", "MixedKSG, KD-tree",
          "KLEntropy (max-norm, Euclidean)", "BinningMI (fixed, minmax, width, quantile)",
          "DiscreteMI, PluginEntropy", "KDEMI, SamplePropagationMI, MixtureEntropy")
 

@@ -53,7 +53,7 @@ from ._validation import _LABEL_KINDS, _kind, to_codes
 from .base import MutualInfoEstimator
 from .binning import DiscreteMI
 from .knn import KSG
-from .metrics import MI_ESTIMATORS, _build
+from .metrics import MI_ESTIMATORS, _build, discrete_mask
 
 __all__ = [
     "MISelector", "MAX_DISCRETE_LEVELS", "NOISE_MARGIN", "TIE_TOLERANCE", "discrete_columns",
@@ -412,31 +412,7 @@ class MISelector(SelectorMixin, BaseEstimator):
         value = self.discrete_features
         if isinstance(value, str):  # "auto" (the constraints allow nothing else)
             return discrete_columns(X)
-        if isinstance(value, (bool, np.bool_)):
-            return np.full(d, bool(value))
-        arr = np.asarray(value)
-        if arr.size == 0:
-            return np.zeros(d, dtype=bool)
-        if arr.dtype.kind == "b":
-            if arr.shape != (d,):
-                raise ValueError(
-                    f"discrete_features as a boolean mask must have shape ({d},), got "
-                    f"{arr.shape}."
-                )
-            return arr.copy()
-        if arr.ndim != 1 or arr.dtype.kind not in "iu":
-            raise ValueError(
-                "discrete_features must be 'auto', a bool, a boolean mask or an array of "
-                f"column indices, got {value!r}."
-            )
-        if arr.size and (arr.min() < -d or arr.max() >= d):
-            raise ValueError(
-                f"discrete_features holds column indices out of range for {d} columns: "
-                f"{arr.tolist()}."
-            )
-        mask = np.zeros(d, dtype=bool)
-        mask[arr] = True
-        return mask
+        return discrete_mask(value, d, "discrete_features")
 
     def _resolve_estimator(self, seed: int):
         if self.estimator is None:

@@ -7,19 +7,33 @@ functional API (:mod:`skmi.metrics`) share. Loops over samples live in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import digamma, gammaln
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._kernels import brute, strips
+from ._kernels import groups as gm
 from ._kernels import neighbors as nb
 from ._kernels._jit import num_threads
 from ._kernels.scaling import standardize_columns
-from ._validation import Data, check_same_n, check_x, check_xy
+from ._validation import (
+    _LABEL_KINDS,
+    Data,
+    _check_real,
+    _columns,
+    _combine,
+    _dtype_kind,
+    _from_pandas,
+    check_x,
+    check_xy,
+    column_codes,
+)
 from .base import EntropyEstimator, MutualInfoEstimator
+from .binning import conditional_mi_from_codes
 
 __all__ = ["KSG", "MixedKSG", "KLEntropy"]
 
@@ -148,20 +162,23 @@ def _strips_knn(A: np.ndarray, k: int, metric: int, orders: np.ndarray,
 
 
 def _count(A: np.ndarray, thresholds: np.ndarray, algorithm: str,
-           orders: np.ndarray | None = None) -> np.ndarray:
-    """Per row of ``A``: other rows strictly closer (max-norm) than its threshold.
+           orders: np.ndarray | None = None, metric: int = nb.CHEBYSHEV) -> np.ndarray:
+    """Per row of ``A``: other rows strictly closer (max-norm, or Euclidean with
+    ``metric=nb.EUCLIDEAN``) than its threshold.
 
     ``orders``: the argsort of each column of ``A`` (``(d, n)``), when already known.
     """
     n, d = A.shape
-    if d == 1:
+    if d == 1:  # |a - b| is both metrics (and sqrt((a - b)**2) == |a - b| exactly)
         col = np.ascontiguousarray(A[:, 0])
         order = orders[0] if orders is not None else np.argsort(col)
         return nb.sorted_counts(col, thresholds, order)
     if _use_tree(algorithm, d, n):
         tree = nb.build_kdtree(A, _count_leaf_size(d), orders)
-        return nb.kdtree_self_count(tree, thresholds, nb.CHEBYSHEV)
+        return nb.kdtree_self_count(tree, thresholds, metric)
     At = np.ascontiguousarray(A.T)
+    if metric == nb.EUCLIDEAN:
+        return gm.group_brute_count(At, np.zeros(d, np.int64), 1, thresholds)
     return brute.brute_count(At, At, thresholds, np.arange(n))
 
 
@@ -228,6 +245,75 @@ def _joint_neighbours(blocks, k: int, algorithm: str, rule: int, subsets):
     return eps, eps_g, counts, n_ties
 
 
+def _block_sq(b: np.ndarray, ind: np.ndarray) -> np.ndarray:
+    """Euclidean distances ``(n, k)`` from each row of the block ``b`` to the rows
+    ``ind`` (squares summed in column order, as the kernels sum them)."""
+    acc = np.zeros(ind.shape)
+    for c in range(b.shape[1]):
+        acc += (b[ind, c] - b[:, c, None]) ** 2
+    return np.sqrt(acc)
+
+
+def _group_count(A: np.ndarray, group_of_col: np.ndarray, thresholds: np.ndarray,
+                 algorithm: str) -> np.ndarray:
+    """Per row of ``A``: other rows strictly closer than its threshold under the max
+    over blocks of each block's Euclidean distance (:mod:`skmi._kernels.groups`)."""
+    n, d = A.shape
+    n_groups = int(group_of_col.max()) + 1
+    if n_groups == 1:
+        return _count(A, thresholds, algorithm, metric=nb.EUCLIDEAN)
+    if _use_tree(algorithm, d, n):
+        tree = nb.build_kdtree(A, _count_leaf_size(d))
+        return gm.group_kdtree_count(tree, group_of_col, n_groups, thresholds)
+    return gm.group_brute_count(np.ascontiguousarray(A.T), group_of_col, n_groups,
+                                thresholds)
+
+
+def _joint_neighbours_euclidean(blocks, k: int, algorithm: str, rule: int, subsets):
+    """:func:`_joint_neighbours` (rules ``RULE_JOINT`` and ``RULE_MARGINAL``) with the
+    Euclidean distance within each block and the max over blocks: the joint distance
+    of KSG with Euclidean marginals, as in Czyż et al.'s ``bmi``. A subspace of several
+    blocks (Frenzel-Pompe's (X, Z)) takes the max over its blocks. Returns ``(eps,
+    eps_g, counts)``; ``eps_g`` (the per-block extents of the k neighbours) only for
+    ``RULE_MARGINAL``."""
+    joint = np.ascontiguousarray(np.hstack(blocks), dtype=np.float64)
+    n, dim = joint.shape
+    groups = np.concatenate([np.full(b.shape[1], g) for g, b in enumerate(blocks)])
+    groups = groups.astype(np.int64)
+    n_groups = len(blocks)
+    if _use_tree(algorithm, dim, n):
+        tree = nb.build_kdtree(joint, _knn_leaf_size(dim))
+        dist, ind = gm.group_kdtree_knn(tree, groups, n_groups, k)
+    else:
+        dist, ind = gm.group_brute_knn(np.ascontiguousarray(joint.T), groups, n_groups, k)
+    eps = dist[:, -1].copy()
+    if rule == brute.RULE_MARGINAL:
+        eps_g = np.stack([_block_sq(b, ind).max(axis=1) for b in blocks], axis=1)
+    else:
+        eps_g = np.empty((n, 0))
+    subsets = np.asarray(subsets, dtype=bool)
+    counts = np.empty((n, len(subsets)), np.int64)
+    for s, mask in enumerate(subsets):
+        cols = np.flatnonzero(mask[groups])
+        # renumber the blocks of the subspace 0, 1, ...
+        sub_groups = np.cumsum(mask)[groups[cols]] - 1
+        if rule == brute.RULE_JOINT:
+            thr = eps
+        else:
+            thr = np.nextafter(eps_g[:, mask].max(axis=1), np.inf)
+        counts[:, s] = _group_count(joint[:, cols], sub_groups.astype(np.int64), thr,
+                                    algorithm)
+    return eps, eps_g, counts
+
+
+def _euclidean_blocks(metric: str, *blocks) -> bool:
+    """Whether ``metric`` needs the block-Euclidean path: with one column per block
+    the Euclidean distance of each block is |a - b| and the joint distance the
+    max-norm, computed exactly alike (``sqrt((a - b)**2) == |a - b|`` in IEEE
+    arithmetic), so the max-norm path gives the same numbers faster."""
+    return metric == "euclidean" and any(b.shape[1] > 1 for b in blocks)
+
+
 def _digamma_counts(*arrays):
     """``scipy.special.digamma`` of non-negative integer arrays, by a table over
     ``0..max``: the same values bit for bit, without one evaluation per sample."""
@@ -239,11 +325,18 @@ def _digamma_counts(*arrays):
 
 
 # ----------------------------------------------------------------------------- drivers
-def _ksg(X, Y, k: int, variant: int, algorithm: str) -> float:
-    """Kraskov-Stögbauer-Grassberger estimate (algorithm 1 or 2) in nats."""
+def _ksg(X, Y, k: int, variant: int, algorithm: str, metric: str = "chebyshev") -> float:
+    """Kraskov-Stögbauer-Grassberger estimate (algorithm 1 or 2) in nats.
+
+    ``metric="euclidean"``: Euclidean distances within X and within Y, their max in
+    the joint space (:func:`_joint_neighbours_euclidean`)."""
     n = X.shape[0]
     rule = brute.RULE_JOINT if variant == 1 else brute.RULE_MARGINAL
-    _, _, counts, _ = _joint_neighbours([X, Y], k, algorithm, rule, [[1, 0], [0, 1]])
+    if _euclidean_blocks(metric, X, Y):
+        counts = _joint_neighbours_euclidean([X, Y], k, algorithm, rule,
+                                             [[1, 0], [0, 1]])[2]
+    else:
+        counts = _joint_neighbours([X, Y], k, algorithm, rule, [[1, 0], [0, 1]])[2]
     nx, ny = counts[:, 0], counts[:, 1]
     if variant == 1:
         px, py = _digamma_counts(nx + 1, ny + 1)
@@ -252,29 +345,34 @@ def _ksg(X, Y, k: int, variant: int, algorithm: str) -> float:
     return digamma(k) - 1.0 / k + digamma(n) - np.mean(px + py)
 
 
-def _frenzel_pompe(X, Y, Z, k: int, algorithm: str) -> float:
+def _frenzel_pompe(X, Y, Z, k: int, algorithm: str, metric: str = "chebyshev") -> float:
     """Conditional mutual information I(X; Y | Z) (Frenzel & Pompe 2007) in nats."""
     subsets = [[1, 0, 1], [0, 1, 1], [0, 0, 1]]
-    _, _, counts, _ = _joint_neighbours([X, Y, Z], k, algorithm, brute.RULE_JOINT, subsets)
+    if _euclidean_blocks(metric, X, Y, Z):
+        counts = _joint_neighbours_euclidean([X, Y, Z], k, algorithm, brute.RULE_JOINT,
+                                             subsets)[2]
+    else:
+        counts = _joint_neighbours([X, Y, Z], k, algorithm, brute.RULE_JOINT, subsets)[2]
     nxz, nyz, nz = counts.T
     pxz, pyz, pz = _digamma_counts(nxz + 1, nyz + 1, nz + 1)
     return digamma(k) - np.mean(pxz + pyz - pz)
 
 
-def _ross(X, codes, k: int, algorithm: str) -> float:
+def _ross(X, codes, k: int, algorithm: str, metric: str = "chebyshev") -> float:
     """Ross (2014) estimate of I(X; C) for continuous X and discrete labels C, nats.
 
     As in scikit-learn: samples whose label occurs once are left out; a label seen
-    ``m`` times uses ``min(k, m - 1)`` neighbours.
+    ``m`` times uses ``min(k, m - 1)`` neighbours. ``metric``: the distance in X.
     """
     n = X.shape[0]
+    code = nb.EUCLIDEAN if _euclidean_blocks(metric, X) else nb.CHEBYSHEV
     label_counts = np.bincount(codes)[codes]
     radius = np.zeros(n)
     k_all = np.zeros(n)
     for label in np.flatnonzero(np.bincount(codes) > 1):
         idx = np.flatnonzero(codes == label)
         kk = min(k, idx.size - 1)
-        radius[idx] = _knn(X[idx], kk, algorithm, with_index=False)[0][:, -1]
+        radius[idx] = _knn(X[idx], kk, algorithm, code, with_index=False)[0][:, -1]
         k_all[idx] = kk
     keep = label_counts > 1
     if not np.any(keep):
@@ -283,7 +381,7 @@ def _ross(X, codes, k: int, algorithm: str) -> float:
             "needs labels with at least 2 samples."
         )
     Xk = X[keep]
-    m_all = _count(Xk, radius[keep], algorithm) + 1  # + the point itself
+    m_all = _count(Xk, radius[keep], algorithm, metric=code) + 1  # + the point itself
     return (
         digamma(Xk.shape[0])
         + np.mean(digamma(k_all[keep]))
@@ -318,6 +416,105 @@ def _mixed_ksg(X, Y, k: int, algorithm: str) -> float:
     nx = counts[:, 0] + 1
     ny = counts[:, 1] + 1
     return np.mean(digamma(kp) + np.log(n) - digamma(nx) - digamma(ny))
+
+
+# ------------------------------------------------------------------ conditioning sets
+@dataclass(frozen=True)
+class Conditioning:
+    """A validated conditioning set ``z``, split by column kind.
+
+    ``continuous``: the float64 ``(n, d_c)`` continuous columns, or None. ``codes``:
+    one integer code per distinct row of the discrete columns (values compared exactly
+    in their own dtype), or None. ``values``: the discrete columns themselves, to name
+    a stratum in messages.
+    """
+
+    continuous: np.ndarray | None
+    codes: np.ndarray | None
+    values: tuple = ()
+
+    def stratum(self, code: int):
+        """The values of the discrete columns of ``z`` in the stratum ``code``."""
+        i = int(np.flatnonzero(self.codes == code)[0])
+        vals = tuple(v[i].item() if hasattr(v[i], "item") else v[i] for v in self.values)
+        return vals[0] if len(vals) == 1 else vals
+
+
+def check_conditioning(z, n: int, discrete_z="auto") -> Conditioning:
+    """Validate a conditioning set ``z`` (1-D or 2-D, ``n`` rows) and split its columns.
+
+    ``discrete_z``: ``"auto"`` (a column of integer, boolean, string or object dtype, or
+    a pandas categorical, is discrete; each column of a DataFrame by its own dtype),
+    True (all), False (none), or a boolean mask or array of column indices, as
+    ``discrete_features`` of scikit-learn. Continuous columns must be finite numbers.
+    """
+    from .metrics import discrete_mask
+
+    _check_real(z, "z")
+    z = _from_pandas(z, "z", True, None, None)
+    raw = z
+    a = check_array(z, dtype=None, ensure_2d=False, input_name="z",
+                    ensure_all_finite=False)
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    if a.ndim != 2:
+        raise ValueError(f"z must be 1-D or 2-D, got an array of shape {a.shape}.")
+    if a.shape[0] != n:
+        raise ValueError(
+            f"z has {a.shape[0]} samples but X has {n}: sample counts must match."
+        )
+    columns = _columns(raw, a)
+    d = a.shape[1]
+    if isinstance(discrete_z, str) and discrete_z == "auto":
+        mask = np.array([_dtype_kind(c.dtype) in _LABEL_KINDS for c in columns], bool)
+    else:
+        mask = discrete_mask(discrete_z, d, "discrete_z")
+    codes = None
+    values: tuple = ()
+    if mask.any():
+        disc = [np.asarray(columns[j]) for j in np.flatnonzero(mask)]
+        for col in disc:
+            if col.dtype.kind == "f" and not np.all(np.isfinite(col)):
+                raise ValueError("Input z contains NaN or infinity.")
+        col_codes, _ = column_codes(disc)
+        codes = col_codes[0] if len(col_codes) == 1 else _combine(col_codes, n)
+        values = tuple(disc)
+    continuous = None
+    if not mask.all():
+        try:
+            continuous = np.column_stack(
+                [np.asarray(columns[j], dtype=np.float64) for j in np.flatnonzero(~mask)]
+            )
+        except (TypeError, ValueError):
+            raise ValueError(
+                "z has columns that are not numbers (strings or objects) among those "
+                "treated as continuous; mark them discrete with discrete_z."
+            ) from None
+        if not np.all(np.isfinite(continuous)):
+            raise ValueError("Input z contains NaN or infinity.")
+    return Conditioning(continuous, codes, values)
+
+
+def _strata(codes: np.ndarray):
+    """``(code, rows)`` for every stratum (distinct value) of ``codes``."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0, True])
+    return [(int(codes[order[a]]), order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def check_strata(z: Conditioning, k: int, what: str) -> None:
+    """ValueError when a stratum of the discrete columns of ``z`` has at most ``k``
+    rows (a k-NN estimate within it needs ``k + 1``)."""
+    counts = np.bincount(z.codes)
+    small = np.flatnonzero((counts > 0) & (counts <= k))
+    if small.size:
+        worst = int(small[np.argmin(counts[small])])
+        raise ValueError(
+            f"{small.size} stratum(s) of the discrete columns of z have at most k={k} "
+            f"rows (z = {z.stratum(worst)!r}: {int(counts[worst])} row(s)); {what} "
+            f"estimates I(X; y | z) within each value of z and needs more than k={k} "
+            "rows in every one. Merge rare values of z, lower k, or drop those rows."
+        )
 
 
 #: A value held by at least this fraction of a column's rows (and by more than k of
@@ -415,13 +612,23 @@ _COMMON_CONSTRAINTS = {
 
 
 class KSG(MutualInfoEstimator):
-    """Kraskov-Stögbauer-Grassberger k-NN mutual information (max-norm).
+    """Kraskov-Stögbauer-Grassberger k-NN mutual information (max-norm or Euclidean).
 
     Estimates I(X; y) for continuous, multivariate ``X`` and ``y`` with algorithm 1 or 2
     of Kraskov et al. (2004). When one side is discrete (integer labels under
     ``"auto"``), it switches to Ross (2014), the estimator behind scikit-learn's
     ``mutual_info_classif``; when both are, to the plug-in estimate. With ``z`` passed to
-    :meth:`fit`, it estimates the conditional MI I(X; y | z) of Frenzel & Pompe (2007).
+    :meth:`fit`, it estimates the conditional MI I(X; y | z):
+
+    - ``z`` continuous: Frenzel & Pompe (2007), for continuous X and y.
+    - ``z`` discrete (see ``discrete_z``): ``I(X; y | z) = sum_v p(z = v) I(X; y | z =
+      v)``, each term the unconditional estimate above (KSG, Ross or plug-in, by the
+      kinds of X and y) on the rows with ``z = v``, with the same k, scaling and noise
+      recipe; for discrete X and y this is the exact plug-in conditional MI. A stratum
+      (value of z) with at most ``k`` rows raises a ValueError that names it: merge rare
+      values or lower ``k`` (dropping it would bias the estimate).
+    - ``z`` mixed (discrete and continuous columns): Frenzel-Pompe on the continuous
+      columns within each stratum of the discrete ones, weighted the same way.
 
     Continuous columns are centred and divided by their standard deviation
     (``standardize``) and receive seeded noise of relative size ``noise``
@@ -442,12 +649,24 @@ class KSG(MutualInfoEstimator):
     variant : {1, 2}, default=1
         KSG algorithm 1 (counts within the joint k-NN distance) or 2 (counts within the
         marginal extents of the k neighbours).
+    metric : {"chebyshev", "euclidean"}, default="chebyshev"
+        Distance within each side. ``"chebyshev"``: the max-norm throughout (Kraskov et
+        al.). ``"euclidean"``: the Euclidean distance within X, within y (and within
+        z), the joint distance the max of the sides' distances, and marginal counts by
+        the Euclidean distance in each side, as the KSG of Czyż et al.'s ``bmi``
+        benchmark. With one column per side the two are the same metric (and give
+        the same numbers).
     discrete_x, discrete_y : {"auto", True, False}, default="auto"
         Whether a side is discrete. ``"auto"``: integer or boolean dtype (and strings
         for ``y``) are discrete. Rows of a multi-column discrete side are one symbol.
+    discrete_z : {"auto", True, False} or array-like, default="auto"
+        Which columns of ``z`` (in :meth:`fit`) are discrete: ``"auto"`` by dtype
+        (integer, boolean, string, object or categorical columns; a DataFrame column by
+        column), a bool for all of them, or a boolean mask or array of column indices
+        (scikit-learn's ``discrete_features`` convention).
     standardize : bool, default=True
         Centre continuous columns and divide them by their standard deviation before
-        the max-norm. False: the data as given, the noise relative to each column's
+        the distances. False: the data as given, the noise relative to each column's
         standard deviation.
     noise : float, default=1e-10
         Relative size of the tie-breaking noise; 0 disables it.
@@ -475,7 +694,8 @@ class KSG(MutualInfoEstimator):
         The estimate on the training data, nats.
     method_ : str
         What was computed: ``"ksg1"``, ``"ksg2"``, ``"ross"``, ``"plugin"`` or
-        ``"frenzel-pompe"``.
+        ``"frenzel-pompe"``; with a discrete or mixed ``z``, the same name prefixed by
+        ``"stratified-"`` (``"stratified-plugin"`` is the plug-in conditional MI).
     saturated_ : bool
         Whether the estimate has not converged in n (KSG of continuous X and y only):
         an estimate of at least 0.15 log n is recomputed on a random half of the
@@ -502,13 +722,24 @@ class KSG(MutualInfoEstimator):
     >>> est = KSG(k=3, random_state=0).fit(x, y)
     >>> round(est.mi_, 1)   # truth: -log(1 - 0.36) / 2 = 0.223
     0.2
+
+    Conditioning on a discrete z: within z = 0 the correlation is 0.6, within z = 1 it
+    is 0, so I(x; y | z) = 0.5 * 0.223.
+
+    >>> z = rng.integers(0, 2, 2000)
+    >>> y2 = np.where(z[:, None] == 0, y, rng.standard_normal((2000, 1)))
+    >>> est = KSG(random_state=0).fit(x, y2, z=z)
+    >>> est.method_, round(est.mi_, 1)
+    ('stratified-ksg1', 0.1)
     """
 
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "variant": [Interval(Integral, 1, 2, closed="both")],
+        "metric": [StrOptions({"chebyshev", "euclidean"})],
         "discrete_x": [StrOptions({"auto"}), "boolean"],
         "discrete_y": [StrOptions({"auto"}), "boolean"],
+        "discrete_z": [StrOptions({"auto"}), "boolean", "array-like"],
         "standardize": ["boolean"],
         "noise": [Interval(Real, 0, None, closed="left")],
         "clip": ["boolean"],
@@ -520,8 +751,10 @@ class KSG(MutualInfoEstimator):
         k=3,
         *,
         variant=1,
+        metric="chebyshev",
         discrete_x="auto",
         discrete_y="auto",
+        discrete_z="auto",
         standardize=True,
         noise=1e-10,
         algorithm="auto",
@@ -531,8 +764,10 @@ class KSG(MutualInfoEstimator):
     ):
         self.k = k
         self.variant = variant
+        self.metric = metric
         self.discrete_x = discrete_x
         self.discrete_y = discrete_y
+        self.discrete_z = discrete_z
         self.standardize = standardize
         self.noise = noise
         self.algorithm = algorithm
@@ -548,7 +783,7 @@ class KSG(MutualInfoEstimator):
         X : array-like of shape (n_samples, n_features_x)
         y : array-like of shape (n_samples,) or (n_samples, n_features_y)
         z : array-like of shape (n_samples,) or (n_samples, n_features_z), optional
-            Conditioning variables (continuous).
+            Conditioning variables: continuous, discrete or both (see ``discrete_z``).
 
         Returns
         -------
@@ -567,13 +802,18 @@ class KSG(MutualInfoEstimator):
             why=f"more than k={self.k}",
         )
         if z is not None:
-            z = check_same_n("z", z, data.n_samples)
-            if data.discrete_x or data.discrete_y:
+            z = check_conditioning(z, data.n_samples, self.discrete_z)
+            if z.continuous is not None and (data.discrete_x or data.discrete_y):
                 raise ValueError(
-                    "Conditional MI with KSG needs continuous X and y; pass "
-                    "discrete_x=False / discrete_y=False to treat integer data as "
-                    "continuous (with tie-breaking noise)."
+                    "Conditional MI with KSG needs continuous X and y when z has "
+                    "continuous columns (Frenzel-Pompe); pass discrete_x=False / "
+                    "discrete_y=False to treat integer data as continuous (with "
+                    "tie-breaking noise). Discrete X or y can be conditioned on a "
+                    "discrete z (discrete_z)."
                 )
+            if z.codes is not None and not (data.discrete_x and data.discrete_y
+                                            and z.continuous is None):
+                check_strata(z, self.k, "KSG")
         return data, z
 
     def _estimate(self, data_z) -> float:
@@ -582,30 +822,64 @@ class KSG(MutualInfoEstimator):
         rng = check_random_state(self.random_state)
         prep = dict(standardize=self.standardize, noise=self.noise, rng=rng)
         with num_threads(self.n_jobs, data.n_samples):
-            if z is not None:
-                if variant != 1:
-                    raise ValueError("Conditional MI (z given) is defined for variant=1.")
+            if z is None:
+                return self._unconditional(data, None, variant, prep, check=True)
+            if z.continuous is not None and variant != 1:
+                raise ValueError(
+                    "Conditional MI on continuous z (Frenzel-Pompe) is defined for "
+                    "variant=1."
+                )
+            if z.codes is None:
                 self.method_ = "frenzel-pompe"
-                X = _prepare(data.X, **prep)
-                Y = _prepare(data.y, **prep)
-                return _frenzel_pompe(X, Y, _prepare(z, **prep), self.k, self.algorithm)
+                return self._frenzel_pompe(data, z.continuous, None, prep)
+            if data.discrete_x and data.discrete_y and z.continuous is None:
+                self.method_ = "stratified-plugin"
+                return conditional_mi_from_codes(data.x_codes, data.y_codes, z.codes)
+            total = 0.0
+            for _, rows in _strata(z.codes):
+                if z.continuous is None:
+                    value = self._unconditional(data, rows, variant, prep, check=False)
+                else:
+                    self.method_ = "frenzel-pompe"
+                    value = self._frenzel_pompe(data, z.continuous, rows, prep)
+                total += rows.size * value
+            self.method_ = "stratified-" + self.method_
+            return total / data.n_samples
+
+    def _frenzel_pompe(self, data, Z, rows, prep) -> float:
+        """Frenzel-Pompe on all rows, or on ``rows`` (a stratum)."""
+        X, Y = (data.X, data.y) if rows is None else (data.X[rows], data.y[rows])
+        Z = Z if rows is None else Z[rows]
+        return _frenzel_pompe(_prepare(X, **prep), _prepare(Y, **prep),
+                              _prepare(Z, **prep), self.k, self.algorithm, self.metric)
+
+    def _unconditional(self, data, rows, variant: int, prep, check: bool) -> float:
+        """I(X; y) on all rows (``rows=None``) or on ``rows`` (a stratum of z), by the
+        kinds of X and y; ``check``: test the estimate for saturation."""
+        X, Y = (data.X, data.y) if rows is None else (data.X[rows], data.y[rows])
+        if data.discrete_x or data.discrete_y:
+            x_codes, y_codes = data.x_codes, data.y_codes
+            if rows is not None:
+                x_codes = None if x_codes is None else x_codes[rows]
+                y_codes = None if y_codes is None else y_codes[rows]
             if data.discrete_x and data.discrete_y:
                 self.method_ = "plugin"
-                return _plugin_mi(data.x_codes, data.y_codes)
+                return _plugin_mi(x_codes, y_codes)
+            self.method_ = "ross"
             if data.discrete_y:
-                self.method_ = "ross"
-                return _ross(_prepare(data.X, **prep), data.y_codes, self.k, self.algorithm)
-            if data.discrete_x:
-                self.method_ = "ross"
-                return _ross(_prepare(data.y, **prep), data.x_codes, self.k, self.algorithm)
-            self.method_ = f"ksg{variant}"
-            X = _prepare(data.X, **prep)
-            Y = _prepare(data.y, **prep)
-            mi = _ksg(X, Y, self.k, variant, self.algorithm)
+                return _ross(_prepare(X, **prep), y_codes, self.k, self.algorithm,
+                             self.metric)
+            return _ross(_prepare(Y, **prep), x_codes, self.k, self.algorithm,
+                         self.metric)
+        self.method_ = f"ksg{variant}"
+        X = _prepare(X, **prep)
+        Y = _prepare(Y, **prep)
+        mi = _ksg(X, Y, self.k, variant, self.algorithm, self.metric)
+        if check:
             self._saturation(_growth_message(
-                mi, rng, data.n_samples,
-                lambda rows: _ksg(X[rows], Y[rows], self.k, variant, self.algorithm)))
-            return mi
+                mi, prep["rng"], X.shape[0],
+                lambda r: _ksg(X[r], Y[r], self.k, variant, self.algorithm, self.metric)))
+        return mi
 
 
 class MixedKSG(MutualInfoEstimator):

@@ -117,8 +117,9 @@ def _fit_takes_z(est) -> bool:
 
 
 def _conditioning_estimators() -> list[str]:
-    """The registry names whose estimator's ``fit`` accepts ``z``."""
-    names = []
+    """The registry names whose estimator's ``fit`` accepts ``z``, and ``"auto"``
+    (which picks one of them in :func:`conditional_mutual_info`)."""
+    names = ["auto"]
     for name in MI_ESTIMATORS:
         try:
             cls = _registry_class(name, MI_ESTIMATORS)
@@ -184,7 +185,14 @@ def mutual_info(X, y, *, estimator="ksg", unit: str = "nats", **params) -> float
 def conditional_mutual_info(
     X, y, z, *, estimator="ksg", unit: str = "nats", **params
 ) -> float:
-    """Conditional mutual information I(X; y | z) (Frenzel-Pompe k-NN by default).
+    """Conditional mutual information I(X; y | z) (k-NN by default).
+
+    With the default ``estimator="ksg"`` (:class:`~skmi.KSG`) the method follows the
+    kinds of the columns of ``z`` (``discrete_z="auto"``: integer, boolean, string or
+    categorical columns are discrete): a continuous ``z`` gets Frenzel-Pompe; a
+    discrete one ``sum_v p(z = v) I(X; y | z = v)``, each term KSG, Ross or plug-in by
+    the kinds of X and y on the rows with ``z = v`` (every value of z needs more than
+    k rows); a mixed one Frenzel-Pompe within each value of its discrete columns.
 
     Parameters
     ----------
@@ -193,8 +201,16 @@ def conditional_mutual_info(
     z : array-like of shape (n_samples,) or (n_samples, n_features_z)
         The conditioning variables.
     estimator : str or MutualInfoEstimator, default="ksg"
-        An estimator whose ``fit`` takes ``z`` (of the registry: ``"ksg"``); any other
-        raises a ValueError that lists those that do.
+        An estimator whose ``fit`` takes ``z`` (of the registry: ``"ksg"`` and
+        ``"discrete"``, the plug-in conditional MI of discrete data), or ``"auto"``:
+        each column of X, y and z is discrete or not by its dtype and values
+        (:func:`skmi.auto.column_kinds`, unless ``discrete_x``, ``discrete_y`` or
+        ``discrete_z`` says), then all discrete gives the plug-in conditional MI with
+        the Miller-Madow correction (as :class:`~skmi.AutoMI` does for discrete MI),
+        anything else :class:`~skmi.KSG` with those kinds (columns with point masses
+        count as continuous). ``"auto"`` takes ``discrete_x``, ``discrete_y``,
+        ``discrete_z``, ``random_state`` and ``n_jobs``. Any other estimator raises a
+        ValueError that lists those that condition.
     unit : {"nats", "bits"}, default="nats"
     **params
         Parameters of the estimator, e.g. ``k=5``.
@@ -213,9 +229,29 @@ def conditional_mutual_info(
     >>> y = z + rng.standard_normal((2000, 1))    # x -> z -> y: I(x; y | z) = 0
     >>> abs(skmi.conditional_mutual_info(x, y, z, random_state=0)) < 0.05
     True
+
+    A discrete z (integer dtype) is conditioned on value by value; with discrete X and
+    y too, the plug-in estimate: z = x xor y for independent bits x and y makes
+    I(x; y | z) = 1 bit.
+
+    >>> bx = rng.integers(0, 2, 4000)
+    >>> by = rng.integers(0, 2, 4000)
+    >>> cmi = skmi.conditional_mutual_info(bx.reshape(-1, 1), by, bx ^ by, unit="bits")
+    >>> round(cmi, 2)
+    1.0
+    >>> round(skmi.conditional_mutual_info(bx.reshape(-1, 1), by, bx ^ by,
+    ...                                    estimator="auto", unit="bits"), 2)
+    1.0
     """
+    if isinstance(estimator, str) and estimator == "auto":
+        return _convert(_auto_conditional(X, y, z, params), unit)
     est = _build(estimator, MI_ESTIMATORS, MutualInfoEstimator, params)
     if not _fit_takes_z(est):
+        from .auto import AutoMI
+
+        if isinstance(est, AutoMI):  # an instance: its settings, as "auto" with them
+            auto = {k: v for k, v in est.get_params(deep=False).items() if k != "neural"}
+            return _convert(_auto_conditional(X, y, z, {**auto, **params}), unit)
         label = (f"estimator={estimator!r} ({type(est).__name__})"
                  if isinstance(estimator, str) else type(est).__name__)
         raise ValueError(
@@ -224,6 +260,62 @@ def conditional_mutual_info(
             f"{_conditioning_estimators()} (or an instance of their classes)."
         )
     return _convert(est.fit(X, y, z=z).mi_, unit)
+
+
+def _columns_of(A, n: int) -> list[np.ndarray]:
+    """The columns of ``A`` (a DataFrame's one by one, in their own dtypes)."""
+    if hasattr(A, "iloc") and getattr(A, "ndim", 1) == 2:
+        return [np.asarray(A.iloc[:, j].to_numpy()) for j in range(A.shape[1])]
+    a = np.asarray(A)
+    return list(a.reshape(n, -1).T) if a.size else []
+
+
+def _discrete_side(A, flag, label_kinds: str) -> np.ndarray:
+    """Per column of ``A``: discrete by ``flag`` (bool or mask) or, for ``"auto"``, by
+    dtype (kinds ``label_kinds``) or values (:func:`skmi.auto.column_kinds`)."""
+    from ._validation import _dtype_kind
+    from .auto import DISCRETE, column_kinds
+
+    n = np.shape(A)[0]
+    cols = _columns_of(A, n)
+    if not (isinstance(flag, str) and flag == "auto"):
+        return discrete_mask(flag, len(cols), "discrete_z")
+    return np.array([
+        _dtype_kind(c.dtype) in label_kinds
+        or (c.dtype.kind == "f" and column_kinds(c)[0] == DISCRETE)
+        for c in cols
+    ], dtype=bool)
+
+
+def _auto_conditional(X, y, z, params: dict[str, Any]) -> float:
+    """``conditional_mutual_info(..., estimator="auto")``: see its docstring."""
+    from ._validation import _DISCRETE_KINDS, _LABEL_KINDS, check_discrete_flag
+    from .binning import DiscreteMI
+    from .knn import KSG
+
+    params = dict(params)
+    discrete_z = params.pop("discrete_z", "auto")
+    allowed = {"discrete_x", "discrete_y", "random_state", "n_jobs"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise TypeError(
+            f"estimator='auto' for conditional MI takes {sorted(allowed | {'discrete_z'})}"
+            f", got {unknown}."
+        )
+    flag_x = params.get("discrete_x", "auto")
+    flag_y = params.get("discrete_y", "auto")
+    check_discrete_flag(flag_x, "discrete_x")
+    check_discrete_flag(flag_y, "discrete_y")
+    if X is None or y is None or z is None:
+        raise TypeError("X, y and z must be arrays, got None.")
+    disc_x = bool(np.all(_discrete_side(X, flag_x, _DISCRETE_KINDS)))
+    disc_y = bool(np.all(_discrete_side(y, flag_y, _LABEL_KINDS)))
+    mask_z = _discrete_side(z, discrete_z, _LABEL_KINDS)
+    if disc_x and disc_y and mask_z.all():
+        return DiscreteMI(correction="miller-madow").fit(X, y, z=z).mi_
+    est = KSG(discrete_x=disc_x, discrete_y=disc_y, discrete_z=mask_z,
+              random_state=params.get("random_state"), n_jobs=params.get("n_jobs"))
+    return est.fit(X, y, z=z).mi_
 
 
 def entropy(X, *, estimator="kl", unit: str = "nats", **params) -> float:
@@ -252,14 +344,92 @@ def _column(X, j: int) -> np.ndarray:
     return np.asarray(X[:, [j]].toarray()).ravel()
 
 
+def discrete_mask(value, d: int, name: str = "discrete_features") -> np.ndarray:
+    """Boolean mask over ``d`` columns from scikit-learn's ``discrete_features``
+    convention: a bool (all or none), a boolean mask of shape ``(d,)`` or an array of
+    column indices (negative ones count from the end). ``"auto"`` is the caller's to
+    resolve; ``name`` names the parameter in errors.
+
+    Examples
+    --------
+    >>> from skmi.metrics import discrete_mask
+    >>> discrete_mask([0, -1], 4).tolist()
+    [True, False, False, True]
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return np.full(d, bool(value))
+    arr = np.asarray(value)
+    if arr.size == 0:
+        return np.zeros(d, dtype=bool)
+    if arr.dtype.kind == "b":
+        if arr.shape != (d,):
+            raise ValueError(
+                f"{name} as a boolean mask must have shape ({d},), got {arr.shape}."
+            )
+        return arr.copy()
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name} must be 'auto', a bool, a boolean mask or an array of column "
+            f"indices, got {value!r}."
+        )
+    if arr.min() < -d or arr.max() >= d:
+        raise ValueError(
+            f"{name} holds column indices out of range for {d} columns: {arr.tolist()}."
+        )
+    mask = np.zeros(d, dtype=bool)
+    mask[arr] = True
+    return mask
+
+
+def _column_flags(est, discrete_features, d: int, sparse: bool) -> list:
+    """``discrete_x`` for the estimate of each column (None: the estimator's own)."""
+    has_flag = "discrete_x" in est.get_params(deep=False)
+    own = est.get_params(deep=False).get("discrete_x", "auto")
+    if isinstance(discrete_features, str):
+        if discrete_features != "auto":
+            raise ValueError(
+                "discrete_features must be 'auto', a bool, a boolean mask or an array "
+                f"of column indices, got {discrete_features!r}."
+            )
+        from .auto import AutoMI
+
+        if not has_flag or isinstance(est, AutoMI) or not (isinstance(own, str)
+                                                           and own == "auto"):
+            return [None] * d  # the estimator's own detection, or the caller's flag
+        return [sparse] * d
+    mask = discrete_mask(discrete_features, d)
+    if not has_flag:
+        raise ValueError(
+            f"{type(est).__name__} has no discrete_x parameter (it treats the columns "
+            "its own way): leave discrete_features='auto' with it."
+        )
+    if not (isinstance(own, str) and own == "auto"):
+        raise ValueError(
+            f"Got both discrete_features={discrete_features!r} and discrete_x={own!r}: "
+            "pass one of them."
+        )
+    return [bool(v) for v in mask]
+
+
 def mutual_info_columns(
-    X, y, *, estimator="ksg", n_jobs: int | None = None, unit: str = "nats", **params
+    X, y, *, estimator="ksg", discrete_features="auto", n_jobs: int | None = None,
+    unit: str = "nats", **params
 ) -> np.ndarray:
     """I(X[:, j]; y) for every column j, in parallel through joblib.
 
     Usable as ``score_func`` of :class:`sklearn.feature_selection.SelectKBest`. With
     ``n_jobs`` workers, each worker's Numba kernels get ``cores // n_jobs`` threads so
     the machine is not oversubscribed.
+
+    Which columns are discrete follows scikit-learn's ``mutual_info_classif`` /
+    ``mutual_info_regression``: by default a dense ``X`` is continuous whatever its
+    dtype (integer columns get the tie-breaking noise) and a sparse ``X`` discrete.
+    With the default KSG and the same ``random_state`` (and ``clip=True``, as
+    scikit-learn clips at 0) the values are scikit-learn's: KSG for continuous
+    columns and ``y``, Ross's estimator for a continuous column against labels (or a
+    discrete column against a continuous ``y``), the plug-in MI for both discrete.
+    The target is discrete by its dtype (integer, boolean or string labels), as for
+    :class:`~skmi.KSG`.
 
     Parameters
     ----------
@@ -268,6 +438,14 @@ def mutual_info_columns(
         its implicit entries as zeros), so memory stays at one dense column.
     y : array-like of shape (n_samples,) or (n_samples, n_features_y)
     estimator : str or MutualInfoEstimator, default="ksg"
+    discrete_features : {"auto"}, bool or array-like, default="auto"
+        Which columns are discrete, as in scikit-learn: ``"auto"`` (dense X: none,
+        sparse X: all), a bool for all columns, a boolean mask of shape
+        ``(n_features,)`` or an array of column indices. It sets the ``discrete_x``
+        parameter of the estimator for each column, so it needs an estimator that has
+        one (KSG); with ``"auto"`` an estimator without it, or :class:`~skmi.AutoMI`
+        (which detects discrete columns by their values), or one given ``discrete_x``
+        explicitly, decides for itself.
     n_jobs : int or None, default=None
     unit : {"nats", "bits"}, default="nats"
     **params
@@ -286,6 +464,18 @@ def mutual_info_columns(
     >>> y = X[:, 0] + 0.5 * rng.standard_normal(1000)
     >>> int(np.argmax(skmi.mutual_info_columns(X, y, random_state=0)))
     0
+
+    Integer columns are continuous unless said otherwise, as in scikit-learn (here
+    column 1 is declared discrete):
+
+    >>> from sklearn.feature_selection import mutual_info_classif
+    >>> Xd = np.column_stack([X[:, 0], rng.integers(0, 4, 1000)])
+    >>> yd = (Xd[:, 1].astype(int) + rng.integers(0, 2, 1000)) % 4   # labels
+    >>> ours = skmi.mutual_info_columns(Xd, yd, discrete_features=[1], random_state=0,
+    ...                                 clip=True)
+    >>> theirs = mutual_info_classif(Xd, yd, discrete_features=[1], random_state=0)
+    >>> bool(np.allclose(ours, theirs, rtol=0, atol=1e-10))
+    True
     """
     if X is None:
         raise TypeError("X is None: pass an array of shape (n_samples, n_features).")
@@ -300,9 +490,15 @@ def mutual_info_columns(
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, got an array of shape {X.shape}.")
     est = _build(estimator, MI_ESTIMATORS, MutualInfoEstimator, params)
+    flags = _column_flags(est, discrete_features, X.shape[1], scipy.sparse.issparse(X))
     cap_inner_threads(est, n_jobs)
+
+    def column_estimator(flag):
+        return clone(est) if flag is None else clone(est).set_params(discrete_x=flag)
+
     values = Parallel(n_jobs=n_jobs)(
-        delayed(_column_mi)(clone(est), _column(X, j), y) for j in range(X.shape[1])
+        delayed(_column_mi)(column_estimator(flags[j]), _column(X, j), y)
+        for j in range(X.shape[1])
     )
     return _convert(np.asarray(values, dtype=float), unit)
 

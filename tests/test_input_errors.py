@@ -291,11 +291,12 @@ def test_permutation_test_none_or_scalar_data():
         permutation_test("ksg", 3.0, y, n_permutations=2)
 
 
-@pytest.mark.parametrize("estimator", ["discrete", "auto", "binning", "gaussian"])
+@pytest.mark.parametrize("estimator", ["binning", "gaussian"])
 def test_conditional_mutual_info_needs_a_conditioning_estimator(estimator):
+    # "discrete" and "auto" condition now (plug-in CMI, stratified k-NN)
     rng = np.random.default_rng(0)
     x, y, z = rng.standard_normal((3, 100, 1))
-    with pytest.raises(ValueError, match=r"cannot condition on z.*\['ksg'\]"):
+    with pytest.raises(ValueError, match=r"cannot condition on z.*'ksg'"):
         conditional_mutual_info(x, y, z, estimator=estimator)
 
 
@@ -305,10 +306,14 @@ def test_mutual_info_columns_accepts_sparse():
     rng = np.random.default_rng(0)
     X = scipy.sparse.random(200, 3, density=0.6, format="csr", random_state=0)
     y = X.toarray()[:, 0] + 0.3 * rng.standard_normal(200)
-    dense = mutual_info_columns(X.toarray(), y, random_state=0)
+    # scikit-learn's default: sparse X is discrete, dense X continuous
+    dense = mutual_info_columns(X.toarray(), y, random_state=0, discrete_features=True)
     np.testing.assert_array_equal(mutual_info_columns(X, y, random_state=0), dense)
     np.testing.assert_array_equal(
         mutual_info_columns(scipy.sparse.coo_matrix(X), y, random_state=0), dense)
+    np.testing.assert_array_equal(
+        mutual_info_columns(X, y, random_state=0, discrete_features=False),
+        mutual_info_columns(X.toarray(), y, random_state=0))
     with pytest.raises(TypeError, match="X is None"):
         mutual_info_columns(None, y)
 

@@ -62,6 +62,28 @@ def knn_counts(blocks, k, rule, subsets):
     return eps, eps_g, counts, n_ties
 
 
+def pairwise_blocks(blocks):
+    """Distances under the max over ``blocks`` (a list of ``(n, d_g)`` arrays) of each
+    block's Euclidean distance: the metric of :mod:`skmi._kernels.groups`."""
+    return np.max(np.stack([pairwise_euclidean(b) for b in blocks]), axis=0)
+
+
+def group_knn_distances(blocks, k):
+    """Reference for ``group_brute_knn``/``group_kdtree_knn``: sorted block distances
+    to the k nearest other rows, ``(n, k)``."""
+    dist = pairwise_blocks(blocks)
+    np.fill_diagonal(dist, np.inf)
+    return np.sort(dist, axis=1)[:, :k]
+
+
+def group_count_within(blocks, thresholds):
+    """Reference for ``group_brute_count``/``group_kdtree_count``: other rows strictly
+    closer than ``thresholds`` under the block distance."""
+    inside = pairwise_blocks(blocks) < np.asarray(thresholds)[:, None]
+    np.fill_diagonal(inside, False)
+    return inside.sum(axis=1)
+
+
 # ---------------------------------------------------------------------- binning, KDE
 def bin_indices(X, edges, closed_last=True):
     """``(n, d)`` bin indices by ``np.digitize`` against each column's edges.
