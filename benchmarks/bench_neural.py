@@ -225,10 +225,10 @@ def run_threads(args) -> list[dict]:
                        for _ in range(args.busy)]
             time.sleep(1.0)
         try:
-            for case in THREAD_CASES:  # warm-up: Numba's disk cache, the page cache
+            for case in args.cases:  # warm-up: Numba's disk cache, the page cache
                 _spawn_case(case, "cli", args.timeout, args.readme_epochs)
             for r in range(args.repeats):
-                for case in THREAD_CASES:
+                for case in args.cases:
                     for setting in args.settings:
                         res = _spawn_case(case, setting, args.timeout, args.readme_epochs)
                         rows.append(dict(condition=condition, case=case, setting=setting,
@@ -279,7 +279,7 @@ def markdown_threads(rows: list[dict], args) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for condition in args.conditions:
-        for case in THREAD_CASES:
+        for case in args.cases:
             med = {s: median(condition, case, s) if s in args.settings else math.nan
                    for s in THREAD_SETTINGS}
             lines.append(
@@ -290,7 +290,7 @@ def markdown_threads(rows: list[dict], args) -> str:
     lines += ["", "All runs (seconds):", "",
               "| condition | case | setting | runs | estimate (nats) |", "|---|---|---|---|---|"]
     for condition in args.conditions:
-        for case in THREAD_CASES:
+        for case in args.cases:
             for setting in args.settings:
                 sel = [r for r in rows if (r["condition"], r["case"], r["setting"])
                        == (condition, case, setting)]
@@ -325,6 +325,8 @@ def main(argv=None):
     threads.add_argument("--settings", nargs="+", choices=THREAD_SETTINGS,
                          default=list(THREAD_SETTINGS))
     threads.add_argument("--busy", type=int, default=2, help="busy processes")
+    threads.add_argument("--cases", nargs="+", choices=THREAD_CASES,
+                         default=list(THREAD_CASES))
     threads.add_argument("--timeout", type=float, default=300.0,
                          help="seconds per fit process (inf in the table past it)")
     threads.add_argument("--readme-epochs", type=int, default=600,

@@ -74,7 +74,6 @@ from functools import cache, partial
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from ..datasets import make_gaussian_pairs
 from . import transforms as tr
 
 __all__ = [
@@ -298,7 +297,10 @@ def _sample_student(n, rng, *, chol, dim_x, nu):
 
 
 def _sample_pairs(n, rng, *, rho, n_pairs):
-    X, Y, _ = make_gaussian_pairs(n, rho, n_pairs, random_state=rng)
+    # the draws of make_gaussian_pairs, without its n_samples >= 2 rule (a task samples
+    # any number of rows, one included)
+    X = rng.standard_normal((n, n_pairs))
+    Y = rho * X + np.sqrt(1.0 - rho**2) * rng.standard_normal((n, n_pairs))
     return X, Y
 
 
