@@ -48,3 +48,33 @@ def _one_blas_thread():
 
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+# Hypothesis profiles for tests/test_properties.py. "ci" (the default) is a fixed,
+# reproducible budget: derandomized examples, no per-example deadline (the first call
+# of a kernel may compile it). "dev" draws ten times as many fresh examples each run.
+# Neither writes an example database (.hypothesis/); a failure prints the
+# @reproduce_failure blob that replays it. Choose with SKMI_HYPOTHESIS_PROFILE=dev.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is a test extra; the doctests do not need it
+    pass
+else:
+    settings.register_profile(
+        "ci",
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile(
+        "dev",
+        max_examples=250,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.load_profile(os.environ.get("SKMI_HYPOTHESIS_PROFILE", "ci"))
