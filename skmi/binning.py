@@ -52,6 +52,7 @@ from scipy.special import betaln, digamma, gammaln, polygamma
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._kernels import binning as kb
+from ._kernels._interrupt import guard
 from ._kernels._jit import num_threads
 from ._validation import check_symbols, check_xy
 from .base import EntropyEstimator, MutualInfoEstimator
@@ -750,7 +751,7 @@ class BinningMI(MutualInfoEstimator):
         )
 
     def _estimate(self, data) -> float:
-        with num_threads(self.n_jobs, data.n_samples):
+        with guard(), num_threads(self.n_jobs, data.n_samples):
             a, log_k = self._symbols(data.X)
             b = data.y_codes if data.discrete_y else self._symbols(data.y, "y")[0]
             self.n_symbols_ = int(a.max() + 1)
@@ -853,7 +854,7 @@ class DiscreteMI(MutualInfoEstimator):
         log_k = _column_log_alphabet(data.x_levels, self.alphabet_size)
         self._saturation(_saturation_message(a, data.y_codes, b_binned=False,
                                              unit="symbol"))
-        with num_threads(None, data.n_samples):  # one thread for small inputs
+        with guard(), num_threads(None, data.n_samples):  # one thread for small inputs
             if z_codes is not None:
                 return conditional_mi_from_codes(a, data.y_codes, z_codes,
                                                  self.correction, log_k)

@@ -34,6 +34,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._kernels import kde as kk
+from ._kernels._interrupt import guard
 from ._kernels._jit import num_threads
 from ._validation import check_labels, check_x, check_xy
 from .base import ESTIMATE, LOWER, UPPER, EntropyEstimator, MutualInfoEstimator
@@ -520,7 +521,7 @@ class KDEMI(MutualInfoEstimator):
     def _estimate(self, data) -> float:
         rows = _query_rows(data.n_samples, self.n_queries, self.random_state)
         X, var = _scaled(self, data.X)
-        with num_threads(self.n_jobs):
+        with guard(), num_threads(self.n_jobs):
             mi, self.std_error_ = _kt_mi(self, X, data.y_codes, var, self.bound, rows)
         return mi
 
@@ -627,7 +628,7 @@ class SamplePropagationMI(MutualInfoEstimator):
         X, var = _scaled(self, data.X)
         n = data.n_samples
         rows = _query_rows(n, self.n_queries, rng)
-        with num_threads(self.n_jobs):
+        with guard(), num_threads(self.n_jobs):
             total, within, counts, q_cls, own, Xs = _propagate(
                 X, data.y_codes, var, self.n_draws, rng, rows
             )
@@ -712,7 +713,7 @@ class MixtureEntropy(EntropyEstimator):
     def _estimate(self, X) -> float:
         var = float(self.noise_variance)
         n, d = X.shape
-        with num_threads(self.n_jobs):
+        with guard(), num_threads(self.n_jobs):
             if self.method != "sample":
                 self.std_error_ = 0.0
                 return _kt_entropy(X, var, self.method)

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._kernels import brute, strips
 from ._kernels import groups as gm
 from ._kernels import neighbors as nb
+from ._kernels._interrupt import guard
 from ._kernels._jit import num_threads
 from ._kernels.scaling import standardize_columns
 from ._validation import (
@@ -821,7 +822,7 @@ class KSG(MutualInfoEstimator):
         variant = int(self.variant)
         rng = check_random_state(self.random_state)
         prep = dict(standardize=self.standardize, noise=self.noise, rng=rng)
-        with num_threads(self.n_jobs, data.n_samples):
+        with guard(), num_threads(self.n_jobs, data.n_samples):
             if z is None:
                 return self._unconditional(data, None, variant, prep, check=True)
             if z.continuous is not None and variant != 1:
@@ -951,7 +952,7 @@ class MixedKSG(MutualInfoEstimator):
 
     def _estimate(self, data: Data) -> float:
         prep = dict(standardize=self.standardize, noise=0.0, rng=None)
-        with num_threads(self.n_jobs, data.n_samples):
+        with guard(), num_threads(self.n_jobs, data.n_samples):
             X = _prepare(data.X, **prep)
             Y = _prepare(data.y, **prep)
             mi = _mixed_ksg(X, Y, self.k, self.algorithm)
@@ -1020,5 +1021,5 @@ class KLEntropy(EntropyEstimator):
                        why=f"more than k={self.k}")
 
     def _estimate(self, X) -> float:
-        with num_threads(self.n_jobs, X.shape[0]):
+        with guard(), num_threads(self.n_jobs, X.shape[0]):
             return _kl_entropy(X, self.k, self.metric, self.algorithm)

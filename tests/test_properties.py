@@ -213,9 +213,10 @@ BY_NAME = {c.name: c for c in CASES + EXTRA}
 
 
 #: Bugs these properties found in skmi, left for the owners of skmi/ to fix:
-#: (test, case id) -> the bug and a minimal reproducer. The case is a strict expected
-#: failure: the reproducers are explicit examples of the test (``constant_examples``),
-#: run first under every profile, so a fix shows up as XPASS and the mark must go.
+#: (test, case id) -> the bug and a minimal reproducer (more in SCALE_BUGS and below,
+#: at test_strictly_increasing_maps). The case is a strict expected failure: the
+#: reproducers are explicit examples of the test, run first under every profile, so
+#: a fix shows up as XPASS and the mark must go.
 _CENTRING = ("kde.py centres the layer by X - X.mean(axis=0): for a constant column the "
              "rounded (or, above ~1.8e308 / n, overflowing) mean leaves a constant "
              "~ulp(v) (or inf) whose squared norm overflows. ")
@@ -236,7 +237,29 @@ KNOWN_BUGS = {
     ("test_finite_result_or_clear_error_extreme_magnitudes", "SamplePropagationMI"):
         _CENTRING + "SamplePropagationMI(random_state=0).fit(np.full((2, 1), 1e308), "
         "[0, 1]).mi_ is nan.",
+    ("test_finite_result_or_clear_error_extreme_magnitudes", "AutoMI"):
+        "skmi.auto.gaussian_excess takes np.cov of the raw side, which overflows for "
+        "columns above ~1e154: np.linalg.eigh then raises LinAlgError('Eigenvalues did "
+        "not converge') through AutoMI (or gaussian_excess returns 0.0 silently). "
+        "rng = np.random.default_rng(0); x = rng.standard_normal((20, 3)); "
+        "y = x[:, :2] + rng.standard_normal((20, 2)); "
+        "AutoMI(random_state=0).fit(x * [1e153, 1e152, 1e156], y) raises it (0.575 nats "
+        "on x).",
+    ("test_finite_result_or_clear_error_extreme_magnitudes", "VInformation-regression"):
+        "vinfo._target_moments calls y constant only where y.var(axis=0) <= 0, but the "
+        "rounded mean of a constant column of tiny values leaves a positive subnormal "
+        "variance: VInformation(random_state=0).fit(np.zeros((10, 1)), "
+        "np.full((10, 2), 1e-143)) raises LinAlgError('Matrix is not positive definite') "
+        "(at 1.0 or 1e-150: the clear 'y is constant in a training fold'), and with "
+        "y = np.full((6, 1), 1e-143); y[0] = 1.0, .fit(np.zeros((6, 1)), y).mi_ is nan.",
 }
+
+
+def _auto_overflow_example():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 3))
+    y = x[:, :2] + rng.standard_normal((20, 2))
+    return x * [1e153, 1e152, 1e156], y
 
 
 def params(test, names=None):
@@ -544,8 +567,15 @@ def constant_examples(case):
 @pytest.mark.parametrize("case", params("test_finite_result_or_clear_error_extreme_magnitudes"))
 def test_finite_result_or_clear_error_extreme_magnitudes(case):
     """As above at extreme magnitudes (:func:`extreme_problems`)."""
+    explicit = constant_examples(case)
+    if case.name == "AutoMI":
+        explicit.append(_auto_overflow_example())
+    if case.name == "VInformation-regression":
+        spike = np.full((6, 1), 1e-143)
+        spike[0] = 1.0
+        explicit += [(np.zeros((10, 1)), np.full((10, 2), 1e-143)), (np.zeros((6, 1)), spike)]
     run(extreme_problems(case), examples(case),
-        lambda p: _finite_or_clear_error(case, *p), constant_examples(case))
+        lambda p: _finite_or_clear_error(case, *p), explicit)
 
 
 #: Estimators whose estimate for a constant X is exactly 0 (up to rounding): one bin

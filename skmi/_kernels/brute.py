@@ -12,12 +12,19 @@
 
 Distances are computed as ``max_c |a_c - b_c|`` (or the root of the summed squares),
 never through precomputed norms, so these kernels and the KD-tree agree to the last bit.
+
+Each public kernel allocates the outputs and runs its jitted twin (``_..._tasks``,
+``_..._rows``) through :func:`skmi._kernels._interrupt.run`, which stops it between two
+blocks of queries when Ctrl-C is pressed.
 """
 
 import numpy as np
 from numba import prange
 
+from skmi._kernels._interrupt import run  # no jitted code: not a cache dependency
+
 from ._jit import jit
+from .cancel import cancelled
 from .floatkeys import (
     key_array,
     key_infinity,
@@ -280,7 +287,6 @@ def _k_nearest_exact(joint, bound, kd, ki, data, group_of_col, groups, i):
 
 
 # ------------------------------------------------------------------ the fused kernel
-@jit(parallel=True)
 def brute_knn_counts(data, data_s, delta, group_of_col, n_groups, k, subsets, rule):
     """Fused brute-force k-NN in a product space and neighbour counts in subspaces.
 
@@ -313,12 +319,24 @@ def brute_knn_counts(data, data_s, delta, group_of_col, n_groups, k, subsets, ru
     recomputes exactly the samples whose sweep distance lies within ``delta`` of its
     threshold.
     """
-    dim, n = data_s.shape
-    m_sub = subsets.shape[0]
+    n = data_s.shape[1]
     eps = np.empty(n)
     eps_g = np.empty((n, n_groups))
-    counts = np.zeros((n, m_sub), np.int64)
+    counts = np.zeros((n, subsets.shape[0]), np.int64)
     n_ties = np.zeros(n, np.int64)
+    run(lambda cancel: _brute_knn_counts_tasks(data, data_s, delta, group_of_col, n_groups,
+                                               k, subsets, rule, eps, eps_g, counts, n_ties,
+                                               cancel))
+    return eps, eps_g, counts, n_ties
+
+
+@jit(parallel=True)
+def _brute_knn_counts_tasks(data, data_s, delta, group_of_col, n_groups, k, subsets,
+                            rule, eps, eps_g, counts, n_ties, cancel):
+    """:func:`brute_knn_counts` into its output arrays; stops between two blocks of
+    queries once ``cancel[0]`` is set."""
+    dim, n = data_s.shape
+    m_sub = subsets.shape[0]
     all_groups = np.ones(n_groups, np.bool_)
     n_blocks = (n + _QBLOCK - 1) // _QBLOCK
     n_tasks = (n_blocks + _BLOCKS_PER_TASK - 1) // _BLOCKS_PER_TASK
@@ -334,6 +352,8 @@ def brute_knn_counts(data, data_s, delta, group_of_col, n_groups, k, subsets, ru
         one_group = np.zeros(n_groups, np.bool_)
         for block in range(task * _BLOCKS_PER_TASK,
                            min(n_blocks, (task + 1) * _BLOCKS_PER_TASK)):
+            if cancelled(cancel):
+                break
             i0 = block * _QBLOCK
             nq = min(n, i0 + _QBLOCK) - i0
             # the samples are swept in tiles so each tile of data is read once for
@@ -401,7 +421,6 @@ def brute_knn_counts(data, data_s, delta, group_of_col, n_groups, k, subsets, ru
                         values = sub
                     counts[i, s] = _screened_count(values, thr, delta, i, ki, data,
                                                    group_of_col, subsets[s], i, data_s)
-    return eps, eps_g, counts, n_ties
 
 
 def screening_copy(data: np.ndarray) -> tuple[np.ndarray, float]:
@@ -422,16 +441,25 @@ def screening_copy(data: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 # ----------------------------------------------------------------- plain brute force
-@jit(parallel=True)
 def brute_knn(data_t, k, metric):
     """k nearest other points of every column of ``data_t`` (D, n), brute force.
 
     Returns ``(dist, ind)`` like :func:`.neighbors.kdtree_knn`.
     """
-    dim, n = data_t.shape
+    n = data_t.shape[1]
     dist = np.empty((n, k))
     ind = np.empty((n, k), np.int64)
+    run(lambda cancel: _brute_knn_rows(data_t, k, metric, dist, ind, cancel))
+    return dist, ind
+
+
+@jit(parallel=True)
+def _brute_knn_rows(data_t, k, metric, dist, ind, cancel):
+    """:func:`brute_knn` into ``dist`` and ``ind``; stops once ``cancel[0]`` is set."""
+    dim, n = data_t.shape
     for i in prange(n):
+        if cancelled(cancel):
+            continue
         acc = np.zeros(n)
         for c in range(dim):
             qc = data_t[c, i]
@@ -455,17 +483,24 @@ def brute_knn(data_t, k, metric):
         for m in range(k):
             dist[i, m] = kd[m] if metric == CHEBYSHEV else np.sqrt(kd[m])
             ind[i, m] = ki[m]
-    return dist, ind
 
 
-@jit(parallel=True)
 def brute_count(data_t, queries_t, thresholds, self_index):
     """Max-norm counts of columns of ``data_t`` strictly within ``thresholds[i]`` of
     query column ``i`` of ``queries_t``, excluding ``self_index[i]`` (or none if -1)."""
+    counts = np.empty(queries_t.shape[1], np.int64)
+    run(lambda cancel: _brute_count_rows(data_t, queries_t, thresholds, self_index, counts,
+                                         cancel))
+    return counts
+
+
+@jit(parallel=True)
+def _brute_count_rows(data_t, queries_t, thresholds, self_index, counts, cancel):
+    """:func:`brute_count` into ``counts``; stops once ``cancel[0]`` is set."""
     dim, n = data_t.shape
-    m_q = queries_t.shape[1]
-    counts = np.empty(m_q, np.int64)
-    for i in prange(m_q):
+    for i in prange(queries_t.shape[1]):
+        if cancelled(cancel):
+            continue
         acc = np.zeros(n)
         for c in range(dim):
             qc = queries_t[c, i]
@@ -482,4 +517,3 @@ def brute_count(data_t, queries_t, thresholds, self_index):
         if self_index[i] >= 0 and acc[self_index[i]] < r:
             cnt -= 1
         counts[i] = cnt
-    return counts

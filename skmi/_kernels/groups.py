@@ -21,12 +21,18 @@ Counts are of the *other* rows strictly closer than a per-row threshold.
 - :func:`group_kdtree_knn`, :func:`group_kdtree_count`: one traversal per query of a
   KD-tree from :func:`.neighbors.build_kdtree`, pruned by the block distance from the
   query to a node's box (a lower bound of the distance to every row in it).
+
+The kernels run their jitted twins through :func:`skmi._kernels._interrupt.run`, which
+stops them between two chunks of queries when Ctrl-C is pressed.
 """
 
 import numpy as np
 from numba import prange
 
+from skmi._kernels._interrupt import run  # no jitted code: not a cache dependency
+
 from ._jit import jit
+from .cancel import cancelled
 from .neighbors import _insert, _push_nearer_last
 
 _CHUNK = 64  # queries per task: scratch arrays are allocated once per chunk
@@ -89,16 +95,27 @@ def _sweep(data_t, group_of_col, i, acc, joint):
                 joint[j] = a[j]
 
 
-@jit(parallel=True)
 def group_brute_knn(data_t, group_of_col, n_groups, k):
     """k nearest other columns of every column of ``data_t`` (D, n) under the block
     distance. Returns ``(dist, ind)``, both ``(n, k)``, sorted by distance (the lower
     index first among equal ones)."""
-    dim, n = data_t.shape
+    n = data_t.shape[1]
     dist = np.empty((n, k))
     ind = np.empty((n, k), np.int64)
+    run(lambda cancel: _group_brute_knn_chunks(data_t, group_of_col, n_groups, k, dist, ind,
+                                               cancel))
+    return dist, ind
+
+
+@jit(parallel=True)
+def _group_brute_knn_chunks(data_t, group_of_col, n_groups, k, dist, ind, cancel):
+    """:func:`group_brute_knn` into ``dist`` and ``ind``; stops between two chunks of
+    queries once ``cancel[0]`` is set."""
+    dim, n = data_t.shape
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         acc = np.empty((n_groups, n))
         joint = np.empty(n)
         kd = np.empty(k)
@@ -113,17 +130,26 @@ def group_brute_knn(data_t, group_of_col, n_groups, k):
             for m in range(k):
                 dist[i, m] = np.sqrt(kd[m])
                 ind[i, m] = ki[m]
-    return dist, ind
 
 
-@jit(parallel=True)
 def group_brute_count(data_t, group_of_col, n_groups, thresholds):
     """For every column ``i`` of ``data_t`` (D, n): other columns strictly closer than
     ``thresholds[i]`` under the block distance."""
+    counts = np.empty(data_t.shape[1], np.int64)
+    run(lambda cancel: _group_brute_count_chunks(data_t, group_of_col, n_groups, thresholds,
+                                                 counts, cancel))
+    return counts
+
+
+@jit(parallel=True)
+def _group_brute_count_chunks(data_t, group_of_col, n_groups, thresholds, counts, cancel):
+    """:func:`group_brute_count` into ``counts``; stops between two chunks of queries
+    once ``cancel[0]`` is set."""
     dim, n = data_t.shape
-    counts = np.empty(n, np.int64)
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         acc = np.empty((n_groups, n))
         joint = np.empty(n)
         for i in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
@@ -135,22 +161,32 @@ def group_brute_count(data_t, group_of_col, n_groups, thresholds):
             if r > 0.0:
                 cnt -= 1  # the column itself, at distance 0
             counts[i] = cnt
-    return counts
 
 
 # ---------------------------------------------------------------------------- KD-tree
-@jit(parallel=True)
 def group_kdtree_knn(tree, group_of_col, n_groups, k):
     """k nearest other rows of every row of a KD-tree (:func:`.neighbors.build_kdtree`)
     under the block distance. Returns ``(dist, ind)`` in the original row numbering,
     as :func:`group_brute_knn`."""
-    tdata, perm, start, end, left, right, lo, hi = tree
-    n = tdata.shape[0]
+    n = tree[0].shape[0]
     dist = np.empty((n, k))
     ind = np.empty((n, k), np.int64)
+    run(lambda cancel: _group_kdtree_knn_chunks(tree, group_of_col, n_groups, k, dist, ind,
+                                                cancel))
+    return dist, ind
+
+
+@jit(parallel=True)
+def _group_kdtree_knn_chunks(tree, group_of_col, n_groups, k, dist, ind, cancel):
+    """:func:`group_kdtree_knn` into ``dist`` and ``ind``; stops between two chunks of
+    queries once ``cancel[0]`` is set."""
+    tdata, perm, start, end, left, right, lo, hi = tree
+    n = tdata.shape[0]
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         kd = np.empty(k)
         ki = np.empty(k, np.int64)
         acc = np.empty(n_groups)
@@ -186,22 +222,31 @@ def group_kdtree_knn(tree, group_of_col, n_groups, k):
             for m in range(k):
                 dist[row, m] = np.sqrt(kd[m])
                 ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
-    return dist, ind
 
 
-@jit(parallel=True)
 def group_kdtree_count(tree, group_of_col, n_groups, thresholds):
     """For every row of a KD-tree: other rows strictly closer than its threshold
     (``thresholds`` and the result in the original row order) under the block
     distance. A node wholly outside the radius is skipped, one wholly inside counted
     whole (the box bounds are monotone in every gap, so both decisions agree with the
     rows' own distances), a leaf in between scanned."""
+    counts = np.empty(tree[0].shape[0], np.int64)
+    run(lambda cancel: _group_kdtree_count_chunks(tree, group_of_col, n_groups, thresholds,
+                                                  counts, cancel))
+    return counts
+
+
+@jit(parallel=True)
+def _group_kdtree_count_chunks(tree, group_of_col, n_groups, thresholds, counts, cancel):
+    """:func:`group_kdtree_count` into ``counts``; stops between two chunks of queries
+    once ``cancel[0]`` is set."""
     tdata, perm, start, end, left, right, lo, hi = tree
     n = tdata.shape[0]
-    counts = np.empty(n, np.int64)
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         acc = np.empty(n_groups)
         acc2 = np.empty(n_groups)
         stack = np.empty(depth * 2, np.int64)
@@ -230,4 +275,3 @@ def group_kdtree_count(tree, group_of_col, n_groups, thresholds):
             if r > 0.0:
                 cnt -= 1  # the row itself, at distance 0, was counted
             counts[perm[p]] = cnt
-    return counts

@@ -43,6 +43,9 @@ the data first (it shrinks the norms and with them the cancellation in the ident
 
 Terms below ``exp(cut)`` relative to the row's largest term are skipped (set to 0); the
 callers choose ``cut`` so the skipped mass is below the float64 rounding of the sum.
+
+The passes run through :func:`skmi._kernels._interrupt.run`, which stops them between
+two row blocks when Ctrl-C is pressed.
 """
 
 import numba
@@ -51,7 +54,10 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic
 
+from skmi._kernels._interrupt import run  # no jitted code: not a cache dependency
+
 from ._jit import jit
+from .cancel import cancelled
 
 #: Centre columns per BLAS call (a tile is ``block x TILE_COLS`` float64, one per thread).
 TILE_COLS = 2048
@@ -255,8 +261,9 @@ def _dot_tile(buf, A, B):
 # ------------------------------------------------------------------ every pair once
 @jit(parallel=True)
 def _self_pass(X, sq, scale, row_class, class_end, cut, gs, risk, sq_max, block, tile,
-               total, within, acc, bufs):
-    """Every pair ``i < j`` once, added to both rows' sums.
+               total, within, acc, bufs, cancel):
+    """Every pair ``i < j`` once, added to both rows' sums; stops between two row
+    blocks once ``cancel[0]`` is set.
 
     Thread ``t`` takes the row blocks ``t, t + T, ...`` (balanced: a block's work is
     its number of columns right of the diagonal); per block, tiles of ``tile`` columns
@@ -279,6 +286,8 @@ def _self_pass(X, sq, scale, row_class, class_end, cut, gs, risk, sq_max, block,
         fix_idx = np.empty(tile, np.int64)
         fix_val = np.empty(tile)
         for blk in range(t, n_blocks, n_threads):
+            if cancelled(cancel):
+                break
             b0 = blk * block
             b1 = min(b0 + block, n)
             for c0 in range(b0, n, tile):
@@ -344,21 +353,29 @@ def self_log_sums(X, scale, row_class, class_start, class_end, *, block=256, cut
     gs, risk = _exactness(scale, X.shape[1], sq_max)
     bufs = _buffers(block, tile)
     acc = np.empty((2 * bufs.shape[0], n))
+    args = (X, sq, float(scale), np.asarray(row_class, np.int64),
+            np.asarray(class_end, np.int64), max(float(cut), EXP_FLOOR), gs, risk, sq_max,
+            block, tile, total, within, acc, bufs)
+
+    def step(cancel):
+        total[:] = 1.0
+        within[:] = 1.0
+        _self_pass(*args, cancel)
+
     with _one_blas_thread():
-        _self_pass(X, sq, float(scale), np.asarray(row_class, np.int64),
-                   np.asarray(class_end, np.int64), max(float(cut), EXP_FLOOR), gs, risk,
-                   sq_max, block, tile, total, within, acc, bufs)
+        run(step)
     return np.log(total), np.log(within)
 
 
 # ---------------------------------------------------------- queries with a self term
 @jit(parallel=True)
 def _query_pass(Q, C, q_sq, c_sq, scale, self_index, q_class, class_start, class_end,
-                cut, gs, risk, c_sq_max, block, tile, total, within, bufs):
+                cut, gs, risk, c_sq_max, block, tile, total, within, bufs, cancel):
     """Queries against all centres, in tiles (thread ``t`` takes the query blocks
     ``t, t + T, ...``); the distance from query i to centre ``self_index[i]`` is
     exactly 0 (its term 1, the largest). Pairs at risk (:func:`_exactness`) are redone
-    from the differences. Sums accumulate into ``total`` / ``within``."""
+    from the differences. Sums accumulate into ``total`` / ``within``. Stops between
+    two blocks once ``cancel[0]`` is set."""
     n_q = Q.shape[0]
     n_c = C.shape[0]
     n_threads = bufs.shape[0]
@@ -368,6 +385,8 @@ def _query_pass(Q, C, q_sq, c_sq, scale, self_index, q_class, class_start, class
         fix_idx = np.empty(tile, np.int64)
         fix_val = np.empty(tile)
         for blk in range(t, n_blocks, n_threads):
+            if cancelled(cancel):
+                break
             q0 = blk * block
             q1 = min(q0 + block, n_q)
             for c0 in range(0, n_c, tile):
@@ -413,11 +432,17 @@ def query_log_sums(Q, C, self_index, scale, q_class, class_start, class_end, *,
     c_sq_max = float(c_sq.max(initial=0.0))
     gs, risk = _exactness(scale, C.shape[1], max(c_sq_max, float(q_sq.max(initial=0.0))))
     bufs = _buffers(block, tile)
+    args = (Q, C, q_sq, c_sq, float(scale), np.asarray(self_index, np.int64),
+            np.asarray(q_class, np.int64), np.asarray(class_start, np.int64),
+            np.asarray(class_end, np.int64), max(float(cut), EXP_FLOOR), gs, risk,
+            c_sq_max, block, tile, total, within, bufs)
+    def step(cancel):
+        total[:] = 0.0
+        within[:] = 0.0
+        _query_pass(*args, cancel)
+
     with _one_blas_thread():
-        _query_pass(Q, C, q_sq, c_sq, float(scale), np.asarray(self_index, np.int64),
-                    np.asarray(q_class, np.int64), np.asarray(class_start, np.int64),
-                    np.asarray(class_end, np.int64), max(float(cut), EXP_FLOOR), gs, risk,
-                    c_sq_max, block, tile, total, within, bufs)
+        run(step)
     return np.log(total), np.log(within)
 
 
@@ -465,13 +490,15 @@ def _stream(v, m, s, cut, scratch):
 
 @jit(parallel=True)
 def _mixture_pass(Q, C, q_sq, c_sq, scale, self_terms, q_class, class_start, class_end,
-                  cut, gs, risk, c_sq_max, block, tile, total, within, bufs, scratch):
+                  cut, gs, risk, c_sq_max, block, tile, total, within, bufs, scratch,
+                  cancel):
     """Queries against all centres, in tiles (thread ``t`` takes the query blocks
     ``t, t + T, ...``), each row a running log-sum-exp over the tiles: over all centres
     and over those of its class. A term skipped against the running maximum is below
     ``exp(cut)`` of the final one too. In rows that may hold pairs at risk
     (:func:`_exactness`), those whose exponent may come within the cut of the running
-    lower bound on the row's maximum are redone from the differences."""
+    lower bound on the row's maximum are redone from the differences. Stops between two
+    blocks once ``cancel[0]`` is set."""
     n_q = Q.shape[0]
     n_c = C.shape[0]
     n_threads = bufs.shape[0]
@@ -480,6 +507,8 @@ def _mixture_pass(Q, C, q_sq, c_sq, scale, self_terms, q_class, class_start, cla
         buf = bufs[t]
         sc = scratch[t]
         for blk in range(t, n_blocks, n_threads):
+            if cancelled(cancel):
+                break
             q0 = blk * block
             q1 = min(q0 + block, n_q)
             m_t = np.full(q1 - q0, -np.inf)
@@ -555,9 +584,10 @@ def mixture_log_sums(Q, C, scale, q_class, class_start, class_end, *, self_terms
     gs, risk = _exactness(scale, C.shape[1], max(c_sq_max, float(q_sq.max(initial=0.0))))
     bufs = _buffers(block, tile)
     scratch = np.empty((bufs.shape[0], tile))
+    args = (Q, C, q_sq, c_sq, float(scale), bool(self_terms),
+            np.asarray(q_class, np.int64), np.asarray(class_start, np.int64),
+            np.asarray(class_end, np.int64), max(float(cut), EXP_FLOOR), gs, risk,
+            c_sq_max, block, tile, total, within, bufs, scratch)
     with _one_blas_thread():
-        _mixture_pass(Q, C, q_sq, c_sq, float(scale), bool(self_terms),
-                      np.asarray(q_class, np.int64), np.asarray(class_start, np.int64),
-                      np.asarray(class_end, np.int64), max(float(cut), EXP_FLOOR), gs,
-                      risk, c_sq_max, block, tile, total, within, bufs, scratch)
+        run(lambda cancel: _mixture_pass(*args, cancel))
     return total, within

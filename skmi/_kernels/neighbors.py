@@ -16,6 +16,10 @@ Paths
 
 Two-dimensional k-NN has its own structure, sorted strips (:mod:`.strips`); high
 dimension is brute force (:mod:`.brute`).
+
+The tree build, searches and counts run their jitted twins through
+:func:`skmi._kernels._interrupt.run`, which stops them between two chunks of queries
+(leaves, ranks, nodes) when Ctrl-C is pressed.
 """
 
 import numba
@@ -23,7 +27,10 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
+from skmi._kernels._interrupt import guard, run  # no jitted code: no cache stamp
+
 from ._jit import jit
+from .cancel import cancelled
 
 CHEBYSHEV = 0
 EUCLIDEAN = 1
@@ -62,11 +69,17 @@ def build_kdtree(data, leaf_size, orders=None):
     data = np.asarray(data, dtype=np.float64)
     if orders is None:
         orders = column_orders(data)
-    return _build_kdtree_sorted(data, orders, leaf_size)
+    tree = [None]
+
+    def step(cancel):
+        tree[0] = _build_kdtree_sorted(data, orders, leaf_size, cancel)
+
+    run(step)
+    return tree[0]
 
 
 @jit
-def _build_kdtree_sorted(data, orders, leaf_size):
+def _build_kdtree_sorted(data, orders, leaf_size, cancel):
     n, d = data.shape
     # leaves hold more than leaf_size // 2 points, so there are < 2n / leaf_size + 1
     max_nodes = 4 * (n // max(leaf_size, 1) + 1) + 1
@@ -88,11 +101,17 @@ def _build_kdtree_sorted(data, orders, leaf_size):
     n_nodes = 1
     stack[0] = 0
     top = 1
+    done = 0
     while top > 0:
         top -= 1
         node = stack[top]
         s = start[node]
         e = end[node]
+        done += e - s
+        if done >= _SPLIT_WORK:  # points split since the last look at the flag
+            done = 0
+            if cancelled(cancel):
+                break
         dim = 0
         spread = -1.0
         for c in range(d):  # the lists are sorted: the box is their ends
@@ -263,6 +282,8 @@ def _insert(kd, ki, dj, j):
 
 
 _CHUNK = 256  # queries per task: scratch arrays are allocated once per chunk
+_RANKS = 4096  # ranks per task of sorted_counts
+_SPLIT_WORK = 1 << 16  # points split by the tree build between two looks at cancel
 _LEAF_CHUNK = 32  # leaves per task in the leaf-batched k-NN
 
 
@@ -326,7 +347,6 @@ def kdtree_knn(tree, k, metric):
     return _kdtree_knn_points(tree, tree[0], tree[6], tree[7], (), k, metric)
 
 
-@jit(parallel=True)
 def _kdtree_knn_leaves(tree, k, metric):
     """:func:`kdtree_knn` a leaf at a time.
 
@@ -336,27 +356,29 @@ def _kdtree_knn_leaves(tree, k, metric):
     leaf's box, and each query scans a visited leaf unless that leaf's box is farther
     than its own k-th distance. One traversal thus serves all points of a leaf.
     """
-    tdata, perm, start, end, left, right, lo, hi = tree
-    n, d = tdata.shape
-    n_nodes = start.shape[0]
-    n_leaves = 0
-    for node in range(n_nodes):
-        if left[node] < 0:
-            n_leaves += 1
-    leaves = np.empty(n_leaves, np.int64)
-    n_leaves = 0
-    for node in range(n_nodes):
-        if left[node] < 0:
-            leaves[n_leaves] = node
-            n_leaves += 1
-    max_leaf = 0
-    for li in range(n_leaves):
-        max_leaf = max(max_leaf, end[leaves[li]] - start[leaves[li]])
+    n = tree[0].shape[0]
     dist = np.empty((n, k))
     ind = np.empty((n, k), np.int64)
+    with guard():
+        leaves = _leaves(tree[4])
+        max_leaf = int((tree[3][leaves] - tree[2][leaves]).max(initial=0))
+        run(lambda cancel: _knn_leaves_chunks(tree, leaves, max_leaf, k, metric, dist, ind,
+                                              cancel))
+    return dist, ind
+
+
+@jit(parallel=True)
+def _knn_leaves_chunks(tree, leaves, max_leaf, k, metric, dist, ind, cancel):
+    """:func:`_kdtree_knn_leaves` into ``dist`` and ``ind``; stops between two chunks
+    of ``_LEAF_CHUNK`` leaves once ``cancel[0]`` is set."""
+    tdata, perm, start, end, left, right, lo, hi = tree
+    n, d = tdata.shape
+    n_leaves = leaves.shape[0]
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
     n_chunks = (n_leaves + _LEAF_CHUNK - 1) // _LEAF_CHUNK
     for chunk in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         # scratch allocated once per chunk of leaves, not per leaf
         kd = np.empty((max_leaf, k))
         ki = np.empty((max_leaf, k), np.int64)
@@ -404,7 +426,6 @@ def _kdtree_knn_leaves(tree, k, metric):
                 for mm in range(k):
                     dist[row, mm] = kd[b, mm]
                     ind[row, mm] = perm[ki[b, mm]] if ki[b, mm] >= 0 else -1
-    return dist, ind
 
 
 @jit
@@ -471,22 +492,28 @@ def kdtree_self_count(tree, thresholds, metric):
     return _kdtree_self_count_leaves(tree, thresholds, metric)
 
 
-@jit(parallel=True)
 def _kdtree_self_count_leaves(tree, thresholds, metric):
     """:func:`kdtree_self_count` a leaf at a time: one traversal per leaf carries a
     bit mask of the leaf's queries still undecided at each node; a query leaves the
     mask once the node is wholly outside (skipped) or wholly inside (counted whole) its
     radius. Leaves of more than 62 points (repeated rows) are split into several work
     items."""
-    tdata, perm, start, end, left, right, lo, hi = tree
-    n, d = tdata.shape
+    counts = np.zeros(tree[0].shape[0], np.int64)
+    with guard():
+        item_leaf, item_first, max_leaf = _count_items(tree[2], tree[3], tree[4])
+        tdata_t = np.ascontiguousarray(tree[0].T)  # column-major: leaf scans vectorise
+        run(lambda cancel: _self_count_items(tree, thresholds, metric, tdata_t, item_leaf,
+                                             item_first, max_leaf, counts, cancel))
+    return counts
+
+
+@jit
+def _count_items(start, end, left):
+    """Work items of :func:`_kdtree_self_count_leaves`: ``(leaf, first point)`` in
+    chunks of at most 62 queries (a leaf of identical points can be larger than
+    leaf_size), and the largest leaf."""
     leaves = _leaves(left)
-    counts = np.zeros(n, np.int64)
-    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
-    tdata_t = np.ascontiguousarray(tdata.T)  # column-major: leaf scans vectorise
     max_leaf = 0
-    # work items: (leaf, first point) in chunks of at most 62 queries (a leaf of
-    # identical points can be larger than leaf_size)
     n_items = 0
     for li in range(leaves.shape[0]):
         n_items += (end[leaves[li]] - start[leaves[li]] + 61) // 62
@@ -499,7 +526,20 @@ def _kdtree_self_count_leaves(tree, thresholds, metric):
             item_leaf[n_items] = leaves[li]
             item_first[n_items] = first
             n_items += 1
-    for it in prange(n_items):
+    return item_leaf, item_first, max_leaf
+
+
+@jit(parallel=True)
+def _self_count_items(tree, thresholds, metric, tdata_t, item_leaf, item_first, max_leaf,
+                      counts, cancel):
+    """The work items of :func:`_kdtree_self_count_leaves`, counts into ``counts``;
+    stops between two items once ``cancel[0]`` is set."""
+    tdata, perm, start, end, left, right, lo, hi = tree
+    n, d = tdata.shape
+    depth = 2 * (int(np.log2(n + 1)) + 2) + 8
+    for it in prange(item_leaf.shape[0]):
+        if cancelled(cancel):
+            continue
         leaf = item_leaf[it]
         s0 = item_first[it]
         m = min(62, end[leaf] - s0)
@@ -550,7 +590,6 @@ def _kdtree_self_count_leaves(tree, thresholds, metric):
                 top += 2
         for b in range(m):
             counts[perm[s0 + b]] = cnt[b]
-    return counts
 
 
 # ------------------------------------------------------------- rows of a fixed width
@@ -594,18 +633,29 @@ def _row_tuple_impl(row, proto):
     return None
 
 
-@jit(parallel=True)
 def _kdtree_knn_points(tree, rows, lo, hi, proto, k, metric):
     """:func:`kdtree_knn` with one nearer-first traversal per query, seeded with the
     points next to the query in tree order. ``rows``, ``lo``, ``hi`` are the tree's
     points and boxes, padded (:func:`padded_tree`) or not (``proto = ()``)."""
-    perm, start, end, left, right = tree[1], tree[2], tree[3], tree[4], tree[5]
     n = rows.shape[0]
     dist = np.empty((n, k))
     ind = np.empty((n, k), np.int64)
+    run(lambda cancel: _knn_points_chunks(tree, rows, lo, hi, proto, k, metric, dist, ind,
+                                          cancel))
+    return dist, ind
+
+
+@jit(parallel=True)
+def _knn_points_chunks(tree, rows, lo, hi, proto, k, metric, dist, ind, cancel):
+    """:func:`_kdtree_knn_points` into ``dist`` and ``ind``; stops between two chunks
+    of ``_CHUNK`` queries once ``cancel[0]`` is set."""
+    perm, start, end, left, right = tree[1], tree[2], tree[3], tree[4], tree[5]
+    n = rows.shape[0]
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         kd = np.empty(k)
         ki = np.empty(k, np.int64)
         stack = np.empty(depth * 2, np.int64)
@@ -638,20 +688,30 @@ def _kdtree_knn_points(tree, rows, lo, hi, proto, k, metric):
             for m in range(k):
                 dist[row, m] = kd[m]
                 ind[row, m] = perm[ki[m]] if ki[m] >= 0 else -1
-    return dist, ind
 
 
-@jit(parallel=True)
 def _kdtree_self_count_padded(tree, rows, lo, hi, proto, thresholds, metric):
     """:func:`kdtree_self_count` with one traversal per query on the padded rows and
     boxes of :func:`padded_tree`: a node wholly outside the radius is skipped, one
     wholly inside is counted whole, a leaf in between is scanned."""
+    counts = np.empty(rows.shape[0], np.int64)
+    run(lambda cancel: _self_count_padded_chunks(tree, rows, lo, hi, proto, thresholds,
+                                                 metric, counts, cancel))
+    return counts
+
+
+@jit(parallel=True)
+def _self_count_padded_chunks(tree, rows, lo, hi, proto, thresholds, metric, counts,
+                              cancel):
+    """:func:`_kdtree_self_count_padded` into ``counts``; stops between two chunks of
+    ``_CHUNK`` queries once ``cancel[0]`` is set."""
     perm, start, end, left, right = tree[1], tree[2], tree[3], tree[4], tree[5]
     n = rows.shape[0]
-    counts = np.empty(n, np.int64)
     depth = 2 * (int(np.log2(n + 1)) + 2) + 8
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         stack = np.empty(depth * 2, np.int64)
         for p in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
             q = _row_tuple(rows[p], proto)
@@ -678,7 +738,6 @@ def _kdtree_self_count_padded(tree, rows, lo, hi, proto, thresholds, metric):
             if r > 0.0:
                 cnt -= 1  # the point itself, at distance 0, was counted
             counts[perm[p]] = cnt
-    return counts
 
 
 # --------------------------------------------------------------------------- 1-D
@@ -778,7 +837,6 @@ def run_count(s, table, r, thr):
     return hi - lo_end - 2  # open interval (lo_end, hi) minus the point itself
 
 
-@jit(parallel=True)
 def sorted_counts(x, thresholds, order):
     """For 1-D ``x``: count ``j != i`` with ``|x_j - x_i| < thresholds[i]``.
 
@@ -790,13 +848,26 @@ def sorted_counts(x, thresholds, order):
     search takes a few steps instead of O(log count).
     """
     n = x.shape[0]
-    s = np.empty(n)
-    for r in range(n):
-        s[r] = x[order[r]]
-    table = bucket_table(s, np.empty(n + 1, np.int64))
     counts = np.empty(n, np.int64)
-    for q in prange(n):
-        r = np.int64(q)  # prange's index is unsigned: keep the gallop's arithmetic signed
-        i = order[r]
-        counts[i] = run_count(s, table, r, thresholds[i])
+    if n == 0:
+        return counts
+    with guard():
+        s = np.ascontiguousarray(np.asarray(x, dtype=np.float64)[order])
+        table = bucket_table(s, np.empty(n + 1, np.int64))
+        run(lambda cancel: _sorted_counts_ranks(s, table, thresholds, order, counts, cancel))
     return counts
+
+
+@jit(parallel=True)
+def _sorted_counts_ranks(s, table, thresholds, order, counts, cancel):
+    """:func:`sorted_counts` into ``counts``, ``_RANKS`` ranks per task; stops between
+    two tasks once ``cancel[0]`` is set."""
+    n = s.shape[0]
+    n_tasks = (n + _RANKS - 1) // _RANKS
+    for task in prange(n_tasks):
+        if cancelled(cancel):
+            continue
+        t = np.int64(task)  # prange's index is unsigned: keep the gallop's arithmetic signed
+        for r in range(t * _RANKS, min(n, (t + 1) * _RANKS)):
+            i = order[r]
+            counts[i] = run_count(s, table, r, thresholds[i])

@@ -15,12 +15,18 @@ such as ReLU activations have at 0) unless the k-th distance is 0: tied strips a
 at x-gap 0 from each other and must all be visited, and a walk cannot stop inside a
 run of equal y. :func:`build_strips` measures the ties of both coordinates, so the
 caller can take the KD-tree instead.
+
+The searches run through :func:`skmi._kernels._interrupt.run`, which stops them
+between two strips when Ctrl-C is pressed.
 """
 
 import numpy as np
 from numba import prange
 
+from skmi._kernels._interrupt import guard, run  # no jitted code: no cache stamp
+
 from ._jit import jit
+from .cancel import cancelled
 from .neighbors import CHEBYSHEV, _insert, bucket_table, run_count
 
 _COUNT_CHUNK = 4096  # ranks per task in the count passes
@@ -246,7 +252,6 @@ def _start_positions(pos, t, m, n):
         pos[o + _REACH] = min(n, max(0, (t + o) * m))
 
 
-@jit(parallel=True)
 def strips_knn(strips, m, k, metric, with_index=True):
     """k nearest other points of every point, from :func:`build_strips`.
 
@@ -257,11 +262,28 @@ def strips_knn(strips, m, k, metric, with_index=True):
     """
     sid = strips[2]
     n = sid.shape[0]
-    n_strips = strips[3].shape[0]
     # results in slot order first (sequential writes), then scattered to rows
     sdist = np.empty((n, k))
     sind = np.empty((n, k if with_index else 0), np.int64)
+    dist = np.empty((n, k))
+    ind = np.empty((n, sind.shape[1]), np.int64)
+    with guard():
+        run(lambda cancel: _strips_knn_strips(strips, m, k, metric, with_index, sdist, sind,
+                                              cancel))
+        _scatter_knn(sid, sdist, sind, dist, ind)
+    return dist, ind
+
+
+@jit(parallel=True)
+def _strips_knn_strips(strips, m, k, metric, with_index, sdist, sind, cancel):
+    """The k-NN of :func:`strips_knn` in slot order; stops between two strips once
+    ``cancel[0]`` is set."""
+    sid = strips[2]
+    n = sid.shape[0]
+    n_strips = strips[3].shape[0]
     for t in prange(n_strips):
+        if cancelled(cancel):
+            continue
         kd = np.empty(k)
         ki = np.empty(k, np.int64)
         pos = np.empty(2 * _REACH + 1, np.int64)
@@ -273,18 +295,20 @@ def strips_knn(strips, m, k, metric, with_index=True):
             if with_index:
                 for mm in range(k):
                     sind[a, mm] = sid[ki[mm]] if ki[mm] >= 0 else -1
-    dist = np.empty((n, k))
-    ind = np.empty((n, sind.shape[1]), np.int64)
+
+
+@jit(parallel=True)
+def _scatter_knn(sid, sdist, sind, dist, ind):
+    """Rows of :func:`strips_knn` from its results in slot order."""
+    n, k = sdist.shape
     for a in prange(n):
         row = sid[a]
         for mm in range(k):
             dist[row, mm] = sdist[a, mm]
         for mm in range(sind.shape[1]):
             ind[row, mm] = sind[a, mm]
-    return dist, ind
 
 
-@jit(parallel=True)
 def strips_ksg_counts(strips, orders, m, k, work):
     """KSG algorithm 1 in a 2-D joint space of two 1-D variables.
 
@@ -299,22 +323,46 @@ def strips_ksg_counts(strips, orders, m, k, work):
     x-ranks); the y-counts in y order; the results are scattered to rows at the end.
     """
     sid = strips[2]
-    xs, ys, sxr, syr = strips[6:]
+    xs, ys = strips[6], strips[7]
     n = sid.shape[0]
-    n_strips = strips[3].shape[0]
     w = BUILD_WORDS * n  # past the strips
-    xtable = bucket_table(xs, _ints(work, w, n + 1))
-    ytable = bucket_table(ys, _ints(work, w + n + 1, n + 1))
-    w += 2 * n + 2
-    eps_slot = _floats(work, w, n)
-    eps_x = _floats(work, w + n, n)  # by x-rank
-    eps_y = _floats(work, w + 2 * n, n)  # by y-rank
-    nx_x = _ints(work, w + 3 * n, n)
-    ny_y = _ints(work, w + 4 * n, n)
-    eps = _floats(work, w + 5 * n, n)
-    nx = _ints(work, w + 6 * n, n)
-    ny = _ints(work, w + 7 * n, n)
+
+    def ints(start, size):
+        return work[start:start + size]
+
+    def floats(start, size):
+        return work[start:start + size].view(np.float64)
+
+    with guard():
+        xtable = bucket_table(xs, ints(w, n + 1))
+        ytable = bucket_table(ys, ints(w + n + 1, n + 1))
+        w += 2 * n + 2
+        eps_slot = floats(w, n)
+        eps_x = floats(w + n, n)  # by x-rank
+        eps_y = floats(w + 2 * n, n)  # by y-rank
+        nx_x = ints(w + 3 * n, n)
+        ny_y = ints(w + 4 * n, n)
+        eps = floats(w + 5 * n, n)
+        nx = ints(w + 6 * n, n)
+        ny = ints(w + 7 * n, n)
+        run(lambda cancel: _ksg_strips(strips, m, k, xtable, eps_slot, eps_x, eps_y, nx_x,
+                                       cancel))
+        run(lambda cancel: _ksg_y_counts(ys, ytable, eps_y, ny_y, cancel))
+        _ksg_scatter(sid, orders, eps_slot, nx_x, ny_y, eps, nx, ny)
+    return eps, nx, ny
+
+
+@jit(parallel=True)
+def _ksg_strips(strips, m, k, xtable, eps_slot, eps_x, eps_y, nx_x, cancel):
+    """The strip pass of :func:`strips_ksg_counts`: the k-NN distance of each point
+    and the x-counts of each strip's x-ranks; stops between two strips once
+    ``cancel[0]`` is set."""
+    xs, sxr, syr = strips[6], strips[8], strips[9]
+    n = xs.shape[0]
+    n_strips = strips[3].shape[0]
     for t in prange(n_strips):
+        if cancelled(cancel):
+            continue
         kd = np.empty(k)
         ki = np.empty(0, np.int64)
         pos = np.empty(2 * _REACH + 1, np.int64)
@@ -329,13 +377,28 @@ def strips_ksg_counts(strips, orders, m, k, work):
             eps_y[syr[a]] = e
         for r in range(b0, e0):  # the x-ranks of strip t
             nx_x[r] = run_count(xs, xtable, r, eps_x[r])
+
+
+@jit(parallel=True)
+def _ksg_y_counts(ys, ytable, eps_y, ny_y, cancel):
+    """The y-counts of :func:`strips_ksg_counts`, by y-rank; stops between two chunks
+    of ranks once ``cancel[0]`` is set."""
+    n = ys.shape[0]
     n_chunks = (n + _COUNT_CHUNK - 1) // _COUNT_CHUNK
     for c in prange(n_chunks):
+        if cancelled(cancel):
+            continue
         for r in range(c * _COUNT_CHUNK, min(n, (c + 1) * _COUNT_CHUNK)):
             ny_y[r] = run_count(ys, ytable, r, eps_y[r])
+
+
+@jit(parallel=True)
+def _ksg_scatter(sid, orders, eps_slot, nx_x, ny_y, eps, nx, ny):
+    """The results of :func:`strips_ksg_counts` in row order."""
+    n = sid.shape[0]
+    n_chunks = (n + _COUNT_CHUNK - 1) // _COUNT_CHUNK
     for c in prange(n_chunks):
         for r in range(c * _COUNT_CHUNK, min(n, (c + 1) * _COUNT_CHUNK)):
             eps[sid[r]] = eps_slot[r]
             nx[orders[0, r]] = nx_x[r]
             ny[orders[1, r]] = ny_y[r]
-    return eps, nx, ny
