@@ -6,7 +6,7 @@ feature and finds features that only inform jointly (XOR). Every term is a mutua
 information estimate in nats, computed by any skmi estimator.
 
 Criteria (``S`` the columns selected so far, ``f`` a candidate, ``y`` the target)
--------------------------------------------------------------------------------
+---------------------------------------------------------------------------------
 ``"jmi"``
     Joint mutual information (Yang & Moody 1999): ``sum_{s in S} I(X_f, X_s; y)``.
 ``"mrmr"``
@@ -260,7 +260,9 @@ class MISelector(SelectorMixin, BaseEstimator):
     discrete_features : {"auto"}, bool or array-like, default="auto"
         Which columns are discrete: ``"auto"`` (integer-valued columns with at most
         ``MAX_DISCRETE_LEVELS`` = 20 distinct values), True or False for all, or a
-        boolean mask of shape (n_features,) or an array of column indices.
+        boolean mask of shape (n_features,) or an array of column indices. When ``X``
+        is a pandas DataFrame with string column names, an array of column names
+        (e.g. ``["colour", "size"]``) is accepted too.
     discrete_target : {"auto"} or bool, default="auto"
         Whether ``y`` holds class labels. ``"auto"``: integer, boolean, string or object
         labels (skmi's rule), or float values that are integers with at most
@@ -300,22 +302,22 @@ class MISelector(SelectorMixin, BaseEstimator):
 
     Attributes
     ----------
-    selected_features_ : ndarray of shape (n_features_to_select_,)
+    selected_features_ : ndarray of shape (`n_features_to_select_`,)
         Column indices in the order they were selected.
-    scores_ : ndarray of shape (n_features_to_select_,)
+    scores_ : ndarray of shape (`n_features_to_select_`,)
         Criterion value (nats) of each selected column given the columns selected before
         it. For a pair first step: the relevance of the first, then the criterion of the
         second given the first (for ``"jmi"`` and ``"joint"`` that is ``I(X_i, X_j; y)``).
-    relevance_ : ndarray of shape (n_features_in_,)
+    relevance_ : ndarray of shape (`n_features_in_`,)
         ``I(X_f; y)`` of every column, nats.
-    support_ : ndarray of shape (n_features_in_,), dtype bool
+    support_ : ndarray of shape (`n_features_in_`,), dtype bool
         Mask of the selected columns.
     first_step_ : {"single", "pairs"}
         The first step taken.
     noise_threshold_ : float or None
         The permutation noise threshold of ``first_step="auto"``, nats (None when not
         computed).
-    discrete_features_ : ndarray of shape (n_features_in_,), dtype bool
+    discrete_features_ : ndarray of shape (`n_features_in_`,), dtype bool
         The columns treated as discrete.
     discrete_target_ : bool
     estimator_ : MutualInfoEstimator
@@ -325,7 +327,7 @@ class MISelector(SelectorMixin, BaseEstimator):
         Number of MI estimates the fit computed (cached terms counted once, permutation
         terms included).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when ``X`` has string column names.
 
     References
@@ -352,6 +354,16 @@ class MISelector(SelectorMixin, BaseEstimator):
     'pairs'
     >>> round(float(sel.scores_[1] / np.log(2)), 2)   # I(X_1, X_4; y) = H(y), bits
     1.0
+
+    ``get_feature_names_out`` names the selected columns: ``X``'s column names when
+    ``fit`` saw a DataFrame, otherwise ``x0``, ``x1``, ...; with
+    ``set_output(transform="pandas")`` (pandas installed), ``transform`` returns a
+    DataFrame with these columns, also after a
+    :class:`~skmi.nn.LayerActivationExtractor` in a Pipeline (columns such as
+    ``fc1__17``).
+
+    >>> sel.get_feature_names_out().tolist()
+    ['x1', 'x4']
     """
 
     _parameter_constraints: dict = {
@@ -412,7 +424,29 @@ class MISelector(SelectorMixin, BaseEstimator):
         value = self.discrete_features
         if isinstance(value, str):  # "auto" (the constraints allow nothing else)
             return discrete_columns(X)
+        if not isinstance(value, (bool, np.bool_)):
+            arr = np.asarray(value)
+            if arr.ndim == 1 and arr.size and arr.dtype.kind in "OUS":  # column names
+                value = self._name_indices(arr.tolist())
         return discrete_mask(value, d, "discrete_features")
+
+    def _name_indices(self, names: list) -> np.ndarray:
+        """Column indices of ``discrete_features`` given as names of ``X``'s columns."""
+        known = getattr(self, "feature_names_in_", None)
+        if known is None:
+            raise ValueError(
+                "discrete_features holds column names, but X has no column names: pass "
+                "a pandas DataFrame with string column names, or a boolean mask or "
+                "column indices."
+            )
+        index = {name: i for i, name in enumerate(known.tolist())}
+        unknown = [name for name in names if name not in index]
+        if unknown:
+            raise ValueError(
+                f"discrete_features names columns not in X: {unknown}; X's columns "
+                f"are {known.tolist()}."
+            )
+        return np.asarray([index[name] for name in names], dtype=np.intp)
 
     def _resolve_estimator(self, seed: int):
         if self.estimator is None:
@@ -444,6 +478,8 @@ class MISelector(SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            A pandas DataFrame's string column names are kept in
+            ``feature_names_in_`` (and name the output of ``get_feature_names_out``).
         y : array-like of shape (n_samples,)
             Class labels or a continuous target.
 

@@ -109,8 +109,8 @@ def test_layer_names_and_manual_forward_mlp():
     both = ext.transform(X)
     assert both.shape == (37, 9)
     np.testing.assert_array_equal(both, np.hstack([acts["h1"], acts["h2"]]))
-    assert list(ext.get_feature_names_out()) == [f"h1_{i}" for i in range(5)] + [
-        f"h2_{i}" for i in range(4)
+    assert list(ext.get_feature_names_out()) == [f"h1__{i}" for i in range(5)] + [
+        f"h2__{i}" for i in range(4)
     ]
 
 

@@ -22,7 +22,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._torch import torch_threads
 from ._torch import _FEATURE, require_torch, resolve_device
@@ -217,12 +221,33 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
     Z. Goldfeld et al., "Estimating information flow in deep neural networks",
     ICML 2019.
 
+    Notes
+    -----
+    Output columns are named ``"{key}__{i}"`` (layer key, two underscores, index of the
+    unit in the flattened activation), e.g. ``fc1__17``; see
+    :meth:`get_feature_names_out`. ``set_output(transform="pandas")`` (or
+    ``"polars"``, where scikit-learn and polars support it) makes ``transform`` and
+    ``fit_transform`` return a DataFrame with these columns, indexed like ``X`` when
+    ``X`` is a pandas DataFrame, also inside a :class:`~sklearn.pipeline.Pipeline`.
+    ``transform_layers`` returns its dict of arrays whatever ``set_output`` says.
+
     Examples
     --------
-    See ``tests/test_nn.py``; a typical use::
+    >>> import numpy as np, torch
+    >>> from skmi.nn import LayerActivationExtractor, make_mlp
+    >>> _ = torch.manual_seed(0)
+    >>> model = make_mlp([4, 3, 2], activation="tanh")   # fc1, act1, out
+    >>> X = np.random.default_rng(0).standard_normal((20, 4))
+    >>> ext = LayerActivationExtractor(model, layers=["fc1", "out"]).fit(X)
+    >>> ext.transform(X).shape
+    (20, 5)
+    >>> ext.get_feature_names_out().tolist()
+    ['fc1__0', 'fc1__1', 'fc1__2', 'out__0', 'out__1']
+    >>> {key: a.shape for key, a in ext.transform_layers(X).items()}
+    {'fc1': (20, 3), 'out': (20, 2)}
 
-        ext = LayerActivationExtractor(model, layers=["act1", "act2"])
-        acts = ext.fit(X).transform_layers(X)     # {"act1": (n, 32), "act2": (n, 16)}
+    With ``ext.set_output(transform="pandas")`` (pandas installed), ``ext.transform(X)``
+    is a DataFrame whose columns are these names.
     """
 
     _parameter_constraints: dict = {
@@ -397,7 +422,8 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         Returns
         -------
         activations : dict {key: ndarray of shape (n_samples, ...)}
-            In the order of ``layers``; 2-D when ``flatten=True``.
+            In the order of ``layers``; 2-D when ``flatten=True``. Always NumPy arrays:
+            ``set_output`` applies to ``transform`` and ``fit_transform`` only.
         """
         check_is_fitted(self)
         X = validate_data(self, X, allow_nd=True, dtype=[np.float64, np.float32],
@@ -414,7 +440,14 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         Returns
         -------
         T : ndarray of shape (n_samples, n_features_out_)
-            In the model's floating dtype (float32 for most models).
+            In the model's floating dtype (float32 for most models); a DataFrame with
+            columns :meth:`get_feature_names_out` after ``set_output(transform="pandas")``.
+
+        Raises
+        ------
+        ValueError
+            With ``flatten=False``, if a layer's activation of one sample is not 1-D
+            (use ``transform_layers`` for the native shape).
         """
         acts = self.transform_layers(X)
         arrays = list(acts.values())
@@ -427,15 +460,37 @@ class LayerActivationExtractor(TransformerMixin, BaseEstimator):
         return arrays[0] if len(arrays) == 1 else np.hstack(arrays)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """``"{key}_{i}"`` for the ``i``-th (flattened) unit of each layer.
+        """Names of the output columns: ``"{key}__{i}"`` for unit ``i`` of each layer.
+
+        ``key`` is the layer's key (its name, or the value given for it in a ``layers``
+        dict) and ``i`` the unit's index in the flattened activation (row-major, so
+        channel ``c``, row ``h``, column ``w`` of a ``(C, H, W)`` map is unit
+        ``(c * H + h) * W + w``), e.g. ``fc1__17`` or ``conv1__0`` ... ``conv1__{C*H*W-1}``.
+        These are the columns of ``transform`` and, with ``set_output(transform="pandas")``,
+        of the DataFrame it returns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked, as scikit-learn does: it must match ``feature_names_in_`` when
+            ``fit`` saw column names, and have ``n_features_in_`` entries. The output
+            does not depend on it.
 
         Returns
         -------
-        names : ndarray of str
+        feature_names_out : ndarray of str objects of shape (`n_features_out_`,)
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ValueError
+            If ``input_features`` does not match the input seen in ``fit``.
         """
         check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
         names = [
-            f"{key}_{i}"
+            f"{key}__{i}"
             for key, shape in self.layer_shapes_.items()
             for i in range(int(np.prod(shape)))
         ]
