@@ -2,7 +2,8 @@
 
 Optional dependencies: when torch is not installed, the doctests of the modules that
 need it are not collected (``tests/test_neural.py`` skips itself with
-``pytest.importorskip``).
+``pytest.importorskip``); nor are those of the skorch and Lightning callbacks without
+skorch or Lightning.
 """
 
 import importlib.util
@@ -17,6 +18,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 collect_ignore_glob = []
 if importlib.util.find_spec("torch") is None:
     collect_ignore_glob.append("skmi/neural/*.py")
+# the callbacks of skmi.nn.callbacks (extras skmi[skorch], skmi[lightning])
+for _extra, _module in (("skorch", "skmi/nn/_skorch.py"),
+                        ("lightning", "skmi/nn/_lightning.py")):
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec(_extra) is None:
+        collect_ignore_glob.append(_module)
 
 
 @pytest.fixture(autouse=True)

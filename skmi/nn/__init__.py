@@ -5,11 +5,15 @@ transformer that returns the activations of named layers; :class:`InformationPla
 records I(X; T) and I(T; Y) of those layers during training; :func:`train_and_record`
 trains a small network and records the plane at log-spaced epochs; :func:`make_mlp`
 builds the network; :func:`information_vs_scale` sweeps the bin count or noise level of
-one layer's activations and flags where the estimates saturate.
+one layer's activations and flags where the estimates saturate. :mod:`skmi.nn.callbacks`
+records the plane from skorch and PyTorch Lightning (:class:`SkorchInformationPlane`,
+:class:`LightningInformationPlane`); :func:`training_split` and :class:`EpochSampler`
+give the rows and batch order of :func:`train_and_record`, to reproduce it in any loop.
 
 Importing this package does not import torch: names resolve on first use and torch is
 imported when a model is used. Without torch, that raises an :class:`ImportError` that
-says to ``pip install skmi[torch]``.
+says to ``pip install skmi[torch]`` (``skmi[skorch]``, ``skmi[lightning]`` for the
+callbacks).
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ _LAZY = {
     "train_and_record": "training",
     "TrainingResult": "training",
     "log_spaced_epochs": "training",
+    "training_split": "training",
+    "TrainingSplit": "training",
+    "EpochSampler": "training",
     "information_vs_scale": "scale",
     "layer_information": "layers",
+    "SkorchInformationPlane": "callbacks",
+    "LightningInformationPlane": "callbacks",
 }
-_SUBMODULES = {"extractor", "plane", "training", "layers", "scale"}
+_SUBMODULES = {"extractor", "plane", "training", "layers", "scale", "callbacks"}
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

@@ -301,6 +301,39 @@ class InformationPlane:
         SaturationWarning
             At most one per call, naming the layers and quantities whose estimates are
             saturated (the estimators' own warnings are folded into it).
+
+        Examples
+        --------
+        In any training loop, record on a fixed set of rows before training (epoch 0)
+        and after each epoch to record (skorch and Lightning have callbacks that do
+        this, :mod:`skmi.nn.callbacks`):
+
+        >>> import numpy as np, torch
+        >>> from skmi import BinningMI
+        >>> from skmi.nn import InformationPlane, make_mlp
+        >>> rng = np.random.default_rng(0)
+        >>> y = rng.integers(0, 3, 150)
+        >>> X = (rng.standard_normal((150, 6)) + 3 * np.eye(3, 6)[y]).astype(np.float32)
+        >>> model = make_mlp([6, 4, 3, 3], random_state=0)
+        >>> plane = InformationPlane(["act1", "act2"],
+        ...                          BinningMI(4, strategy="fixed", bin_range=(-1, 1)))
+        >>> optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        >>> X_train, y_train = torch.as_tensor(X), torch.as_tensor(y)
+        >>> _ = plane.record(model, X, y, epoch=0)
+        >>> for epoch in range(1, 4):
+        ...     for batch in torch.randperm(len(y_train)).split(32):
+        ...         optimizer.zero_grad()
+        ...         loss = torch.nn.functional.cross_entropy(model(X_train[batch]),
+        ...                                                  y_train[batch])
+        ...         loss.backward()
+        ...         optimizer.step()
+        ...     _ = plane.record(model, X, y, epoch)
+        >>> sorted({row["epoch"] for row in plane.records_}), len(plane.records_)
+        ([0, 1, 2, 3], 8)
+
+        :func:`~skmi.nn.training_split` and :class:`~skmi.nn.EpochSampler` give the rows
+        and batch order of :func:`~skmi.nn.train_and_record`, so that such a loop
+        reproduces its plane exactly.
         """
         from .extractor import LayerActivationExtractor
 

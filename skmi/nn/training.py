@@ -14,7 +14,7 @@ from .._torch import torch_threads
 from ._torch import _FEATURE, require_torch, resolve_device
 
 __all__ = ["make_mlp", "hidden_layers", "train_and_record", "TrainingResult",
-           "log_spaced_epochs"]
+           "log_spaced_epochs", "training_split", "TrainingSplit", "EpochSampler"]
 
 _ACTIVATIONS = ("tanh", "relu")
 _INITS = ("auto", "torch", "he", "saxe2018")
@@ -199,6 +199,35 @@ def log_spaced_epochs(epochs: int, n: int = 30) -> list[int]:
     return [0, *[int(e) for e in grid if 0 < e <= epochs]]
 
 
+def _resolve_record_epochs(record_epochs, epochs: int | None, n_records: int) -> list[int]:
+    """The sorted, distinct epochs to record: ``record_epochs`` ("log", "all" or ints)
+    within ``0..epochs`` (a list has no upper limit when ``epochs`` is None)."""
+    if not _is_int(n_records) or n_records < 1:
+        raise ValueError(
+            f"n_records must be an int >= 1 (records after epoch 0), got {n_records!r}."
+        )
+    if isinstance(record_epochs, str):
+        if record_epochs not in ("log", "all"):
+            raise ValueError(f"record_epochs must be 'log', 'all' or a list, got "
+                             f"{record_epochs!r}.")
+        if epochs is None:
+            raise ValueError(f"record_epochs={record_epochs!r} needs a finite number of "
+                             "epochs; give a list of epochs instead.")
+        record_epochs = (log_spaced_epochs(epochs, n_records) if record_epochs == "log"
+                         else list(range(epochs + 1)))
+    else:
+        try:
+            record_epochs = list(record_epochs)
+        except TypeError:
+            raise TypeError(f"record_epochs must be 'log', 'all' or a sequence of ints, "
+                            f"got {type(record_epochs).__name__} {record_epochs!r}.") from None
+        bad = [e for e in record_epochs if not _is_int(e)]
+        if bad:
+            raise TypeError(f"record_epochs must hold ints (epochs), got {bad[0]!r}.")
+    return sorted({int(e) for e in record_epochs
+                   if 0 <= int(e) and (epochs is None or int(e) <= epochs)})
+
+
 @dataclass
 class TrainingResult:
     """What :func:`train_and_record` returns.
@@ -253,6 +282,208 @@ class TrainingResult:
         return self.planes[0]
 
 
+@dataclass
+class TrainingSplit:
+    """The rows :func:`train_and_record` trains on, holds out and records on.
+
+    Returned by :func:`training_split`, so that another training loop (plain PyTorch,
+    skorch, Lightning) can train and record on exactly the same rows.
+
+    Attributes
+    ----------
+    X : ndarray of float32, shape (n_rows, ...)
+        Every row: ``X``, followed by ``X_test`` when one was given.
+    y : ndarray of int64, shape (n_rows,)
+    train_index, test_index : ndarray of int
+        Rows of ``X`` trained on and held out. Training visits ``X[train_index]`` in the
+        order of :class:`EpochSampler` ``(len(train_index), seed)``.
+    record_index : ndarray of int
+        Rows of ``X`` the plane is recorded on.
+    record_set : str
+        Which rows those are, in words (``TrainingResult.record_set``).
+    rows_in_set : ndarray of int
+        The same rows as indices into the set ``record_on`` names
+        (``TrainingResult.record_index``).
+    """
+
+    X: Any
+    y: Any
+    train_index: Any
+    test_index: Any
+    record_index: Any
+    record_set: str = ""
+    rows_in_set: Any = None
+
+    @property
+    def X_train(self):
+        """``X[train_index]``."""
+        return self.X[self.train_index]
+
+    @property
+    def y_train(self):
+        """``y[train_index]``."""
+        return self.y[self.train_index]
+
+    @property
+    def X_test(self):
+        """``X[test_index]``."""
+        return self.X[self.test_index]
+
+    @property
+    def y_test(self):
+        """``y[test_index]``."""
+        return self.y[self.test_index]
+
+    @property
+    def X_record(self):
+        """``X[record_index]``: the inputs to record the plane on."""
+        return self.X[self.record_index]
+
+    @property
+    def y_record(self):
+        """``y[record_index]``: their labels."""
+        return self.y[self.record_index]
+
+
+def training_split(X, y, *, train_size: float = 0.8, X_test=None, y_test=None,
+                   seed: int = 0, record_on: str = "all",
+                   n_samples: int | None = None) -> TrainingSplit:
+    """The train / held-out / recording rows :func:`train_and_record` uses.
+
+    The same arguments as :func:`train_and_record` give the same rows, so a training
+    loop of one's own can reproduce its plane exactly: train on ``split.X_train`` in the
+    batch order of :class:`EpochSampler` ``(len(split.train_index), seed)`` (consecutive
+    ``batch_size`` slices of each epoch's permutation, the last one short), with
+    ``torch.optim.Adam(model.parameters(), lr)`` and ``torch.nn.CrossEntropyLoss()``,
+    and record ``plane.record(model, split.X_record, split.y_record, epoch)`` before
+    training (epoch 0) and after each epoch listed. ``skmi.nn.callbacks`` does the
+    recording for skorch and Lightning.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Integer class labels.
+    train_size : float, default=0.8
+        Used without ``X_test``: a stratified split, seeded with ``seed``.
+    X_test, y_test : array-like or None, default=None
+        A held-out set (then all of ``X`` is trained on).
+    seed : int, default=0
+    record_on : {"all", "train", "test"}, default="all"
+    n_samples : int or None, default=None
+        Record on a seeded, stratified subset of that many of those rows.
+
+    Returns
+    -------
+    split : TrainingSplit
+
+    Raises
+    ------
+    ValueError
+        If ``y_test`` comes without ``X_test``, the shapes disagree, or ``record_on`` or
+        ``n_samples`` is not valid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmi.nn import training_split
+    >>> X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    >>> split = training_split(X, y, n_samples=6)
+    >>> len(split.train_index), len(split.test_index), split.X_record.shape
+    (16, 4, (6, 2))
+    >>> split.X.dtype, split.y.dtype
+    (dtype('float32'), dtype('int64'))
+    """
+    from sklearn.model_selection import train_test_split
+
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y).astype(np.int64)
+    if X_test is None:
+        if y_test is not None:
+            raise ValueError("y_test given without X_test.")
+        idx_train, idx_test = train_test_split(np.arange(len(y)), train_size=train_size,
+                                               random_state=seed, stratify=y)
+        X_all, y_all = X, y
+    else:
+        X_test = np.asarray(X_test, dtype=np.float32)
+        y_test = np.asarray(y_test).astype(np.int64)
+        if X_test.shape[1:] != X.shape[1:] or len(X_test) != len(y_test):
+            raise ValueError(f"X_test {X_test.shape} and y_test {y_test.shape} do not "
+                             f"match X {X.shape}.")
+        X_all, y_all = np.concatenate([X, X_test]), np.concatenate([y, y_test])
+        idx_train = np.arange(len(y))
+        idx_test = np.arange(len(y), len(y_all))
+    rows_in_set, record_set = _record_rows(record_on, n_samples, y_all[idx_train],
+                                           y_all[idx_test], seed)
+    offset = {"all": np.concatenate([idx_train, idx_test]), "train": idx_train,
+              "test": idx_test}[record_on]
+    return TrainingSplit(X=X_all, y=y_all, train_index=idx_train, test_index=idx_test,
+                         record_index=offset[rows_in_set], record_set=record_set,
+                         rows_in_set=rows_in_set)
+
+
+class EpochSampler:
+    """The order in which :func:`train_and_record` visits its training rows.
+
+    Each pass over the sampler (each ``iter(sampler)``, or :meth:`permutation`) draws
+    the next ``torch.randperm(n, generator=g)`` of one CPU ``torch.Generator`` seeded
+    with ``seed``: pass ``e`` is epoch ``e``'s shuffle, and a training step takes the
+    next ``batch_size`` of it. As the ``sampler`` of a ``torch.utils.data.DataLoader``
+    (with ``shuffle=False``, the default), or skorch's ``iterator_train__sampler``, it
+    makes that loader yield :func:`train_and_record`'s batches. (A DataLoader with
+    ``shuffle=True`` and ``generator=torch.Generator().manual_seed(seed)`` does not:
+    it draws a worker seed from that generator before each epoch.)
+
+    A pass draws its permutation when it starts: iterate the sampler once per epoch,
+    and build a fresh one for each training run. A network that draws random numbers
+    (dropout) also needs ``torch.manual_seed(seed)`` before training, as
+    ``train_and_record`` does, and a DataLoader with a generator of its own
+    (``generator=torch.Generator()``): without one, the loader takes a seed from
+    torch's global generator at every epoch.
+
+    Parameters
+    ----------
+    n : int
+        Number of training rows, >= 1.
+    seed : int, default=0
+        ``train_and_record``'s ``seed``.
+
+    Examples
+    --------
+    >>> from skmi.nn import EpochSampler
+    >>> sampler = EpochSampler(5, seed=0)
+    >>> first, second = list(sampler), list(sampler)
+    >>> sorted(first), len(sampler)
+    ([0, 1, 2, 3, 4], 5)
+    >>> first == list(EpochSampler(5, seed=0)), first == second
+    (True, False)
+    """
+
+    def __init__(self, n: int, seed: int = 0):
+        for name, value, low in (("n", n, 1), ("seed", seed, 0)):
+            if not _is_int(value) or value < low:
+                raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+        self.n = int(n)
+        self.seed = int(seed)
+        self._generator = None
+
+    def permutation(self):
+        """The next epoch's order: a ``torch.int64`` tensor, a permutation of ``n``."""
+        torch = require_torch()
+        if self._generator is None:
+            self._generator = torch.Generator(device="cpu").manual_seed(self.seed)
+        return torch.randperm(self.n, generator=self._generator)
+
+    def __iter__(self):
+        return iter(self.permutation().tolist())
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return f"EpochSampler(n={self.n}, seed={self.seed})"
+
+
 def _progress(total: int, enabled: bool, desc: str):
     return progress_bar(total, enabled, desc, unit="epoch")
 
@@ -295,7 +526,7 @@ def _train(model, planes, todo, X_all, y_all, idx_train, idx_test, X_rec, y_rec,
            torch):
     """The training loop of :func:`train_and_record` (inside its thread context)."""
     torch.manual_seed(seed)
-    gen = torch.Generator(device="cpu").manual_seed(seed)
+    order = EpochSampler(len(idx_train), seed)
     model.to(dev)
     Xt = torch.as_tensor(X_all, device=dev)
     yt = torch.as_tensor(y_all, device=dev)
@@ -337,7 +568,7 @@ def _train(model, planes, todo, X_all, y_all, idx_train, idx_test, X_rec, y_rec,
         n_train = len(idx_train)
         for epoch in range(1, epochs + 1):
             model.train()
-            perm = tr[torch.randperm(n_train, generator=gen).to(dev)]
+            perm = tr[order.permutation().to(dev)]
             total = torch.zeros((), device=dev)
             for s in range(0, n_train, batch_size):
                 rows = perm[s:s + batch_size]
@@ -397,6 +628,9 @@ def train_and_record(
     Reproducibility: ``seed`` fixes the split, the subset, the shuffling and torch's
     global generator during training; the weights are the model's own, so build it
     with ``make_mlp(..., random_state=seed)`` to reproduce ``skmi infoplane`` exactly.
+    :func:`training_split` and :class:`EpochSampler` give the rows and the batch order,
+    so that another loop (plain PyTorch, or skorch and Lightning with
+    :mod:`skmi.nn.callbacks`) records the same plane.
 
     Parameters
     ----------
@@ -450,63 +684,25 @@ def train_and_record(
         constant on the recorded inputs) or the test accuracy is at chance.
     """
     torch = require_torch()
-    from sklearn.model_selection import train_test_split
 
     planes = [] if plane is None else (list(plane) if isinstance(plane, (list, tuple))
                                        else [plane])
     if not _is_int(epochs) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}.")
-    if not _is_int(n_records) or n_records < 1:
-        raise ValueError(
-            f"n_records must be an int >= 1 (records after epoch 0), got {n_records!r}."
-        )
-    if isinstance(record_epochs, str):
-        if record_epochs == "log":
-            record_epochs = log_spaced_epochs(epochs, n_records)
-        elif record_epochs == "all":
-            record_epochs = list(range(epochs + 1))
-        else:
-            raise ValueError(f"record_epochs must be 'log', 'all' or a list, got "
-                             f"{record_epochs!r}.")
-    else:
-        record_epochs = list(record_epochs)
-        bad = [e for e in record_epochs if not _is_int(e)]
-        if bad:
-            raise TypeError(f"record_epochs must hold ints (epochs), got {bad[0]!r}.")
-    todo = sorted({int(e) for e in record_epochs if 0 <= int(e) <= epochs})
+    todo = _resolve_record_epochs(record_epochs, epochs, n_records)
 
     start_time = time.perf_counter()
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y).astype(np.int64)
-    if X_test is None:
-        if y_test is not None:
-            raise ValueError("y_test given without X_test.")
-        idx_train, idx_test = train_test_split(np.arange(len(y)), train_size=train_size,
-                                               random_state=seed, stratify=y)
-        X_all, y_all = X, y
-    else:
-        X_test = np.asarray(X_test, dtype=np.float32)
-        y_test = np.asarray(y_test).astype(np.int64)
-        if X_test.shape[1:] != X.shape[1:] or len(X_test) != len(y_test):
-            raise ValueError(f"X_test {X_test.shape} and y_test {y_test.shape} do not "
-                             f"match X {X.shape}.")
-        X_all, y_all = np.concatenate([X, X_test]), np.concatenate([y, y_test])
-        idx_train = np.arange(len(y))
-        idx_test = np.arange(len(y), len(y_all))
-    rows_in_set, record_set = _record_rows(record_on, n_samples, y_all[idx_train],
-                                           y_all[idx_test], seed)
-    offset = {"all": np.concatenate([idx_train, idx_test]), "train": idx_train,
-              "test": idx_test}[record_on]
-    rec_idx = offset[rows_in_set]
-    X_rec, y_rec = X_all[rec_idx], y_all[rec_idx]
+    split = training_split(X, y, train_size=train_size, X_test=X_test, y_test=y_test,
+                           seed=seed, record_on=record_on, n_samples=n_samples)
 
     dev = resolve_device(device)
     work = (batch_size * sum(p.numel() for p in model.parameters())
             if dev.type == "cpu" else None)
     with torch_threads(n_jobs, work, _FEATURE):
-        result = _train(model, planes, todo, X_all, y_all, idx_train, idx_test, X_rec,
-                        y_rec, rows_in_set, record_set, epochs, batch_size, lr, seed, dev,
-                        csv_path, progress, torch)
+        result = _train(model, planes, todo, split.X, split.y, split.train_index,
+                        split.test_index, split.X_record, split.y_record, split.rows_in_set,
+                        split.record_set, epochs, batch_size, lr, seed, dev, csv_path,
+                        progress, torch)
     result.seconds = time.perf_counter() - start_time
     return result
 
