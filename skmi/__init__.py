@@ -6,9 +6,14 @@ Numba, and optionally torch and matplotlib) are imported on first use of a name.
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 from ._lazy import attach
 
-__version__ = "0.1.0"
+try:  # one version source: pyproject.toml, through the installed package's metadata
+    __version__ = _metadata.version("skmi")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 # public name -> submodule that defines it
 _LAZY = {

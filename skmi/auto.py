@@ -87,7 +87,8 @@ DISCRETE_MAX_LEVELS = 64
 #: A value holding this fraction of the rows (and ``ATOM_MIN_COUNT`` rows) is a point
 #: mass: the column is mixed.
 ATOM_MASS = 0.01
-#: ... and at least this many rows: a value repeated a few times is a tie, not an atom.
+#: A point mass also holds at least this many rows: a value repeated a few times is a
+#: tie, not an atom.
 ATOM_MIN_COUNT = 10
 #: Above this many dimensions (d_x + d_y, both continuous), KSG runs with k = 1.
 SMALL_K_DIMS = 4

@@ -97,7 +97,7 @@ class JointCritic(nn.Module):
 
 
 class SeparableCritic(nn.Module):
-    """``f(x, y) = g(x) . h(y)`` with MLP embeddings ``g`` and ``h``.
+    """``f(x, y) = g(x) @ h(y)`` with MLP embeddings ``g`` and ``h``.
 
     Parameters
     ----------
