@@ -1,6 +1,8 @@
-"""The README runs as written and shows what its code prints.
+"""The README and the documentation's pages run as written and show what their code prints.
 
-Policy (one rule for every ```python block of README.md):
+Policy (one rule for every ```python block of README.md and every
+``.. code-block:: python`` of the pages in ``docs/`` and ``docs/user_guide/``; the
+gallery examples run when the site is built):
 
 * Each block runs top to bottom in a fresh namespace (``__name__ == "__main__"``), in a
   temporary working directory, so that it must define its own data. The one exception
@@ -40,6 +42,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+#: Every document whose code is checked: the README, then the site's hand-written pages.
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.rst")),
+             *sorted((ROOT / "docs" / "user_guide").glob("*.rst"))]
+DOCUMENTS = [d for d in DOCUMENTS if d.name != "sg_execution_times.rst"]  # generated
 
 CONTINUES = "# continues the block above"
 
@@ -69,6 +75,7 @@ NEEDS = [
 OTHER_FLAGS = {
     "--index-url": (None, None),  # pip
     "--nthreads": (None, None),  # dask worker
+    "--keep-going": (None, None),  # sphinx-build
     "--init": ("benchmarks/reproduce_saxe2018.py", '"--init"'),
     "--mode": ("benchmarks/bench_neural.py", '"--mode"'),
 }
@@ -80,6 +87,40 @@ def _readme_text() -> str:
     for old, _new, _why in SUBSTITUTIONS:
         assert text.count(old) == 1, f"substitution {old!r} must match README.md once"
     return text
+
+
+def _rst_blocks(text: str, lang: str) -> list[tuple[int, str]]:
+    """(line number of the first code line, dedented code) of every
+    ``.. code-block:: lang`` (or ``.. code:: lang``) directive of reStructuredText."""
+    blocks, lines, i = [], text.splitlines(), 0
+    directive = re.compile(r"^(\s*)\.\. (code-block|code|sourcecode):: *" + re.escape(lang)
+                           + r"\s*$")
+    while i < len(lines):
+        m = directive.match(lines[i])
+        i += 1
+        if not m:
+            continue
+        indent = len(m.group(1))
+        while i < len(lines) and re.match(r"^\s+:[\w-]+:", lines[i]):  # options
+            i += 1
+        body = []
+        while i < len(lines) and (not lines[i].strip()
+                                  or len(lines[i]) - len(lines[i].lstrip()) > indent):
+            body.append((i + 1, lines[i]))
+            i += 1
+        while body and not body[-1][1].strip():
+            body.pop()
+        while body and not body[0][1].strip():
+            body.pop(0)
+        if body:
+            cut = min(len(t) - len(t.lstrip()) for _, t in body if t.strip())
+            blocks.append((body[0][0], "\n".join(t[cut:] for _, t in body) + "\n"))
+    return blocks
+
+
+def _doc_blocks(path: Path, lang: str) -> list[tuple[int, str]]:
+    text = _readme_text() if path == README else path.read_text(encoding="utf-8")
+    return _rst_blocks(text, lang) if path.suffix == ".rst" else _blocks(text, lang)
 
 
 def _blocks(text: str, lang: str) -> list[tuple[int, str]]:
@@ -95,15 +136,18 @@ def _blocks(text: str, lang: str) -> list[tuple[int, str]]:
     return blocks
 
 
-def _chains() -> list[list[tuple[int, str]]]:
-    """Python blocks grouped into the runs that share a namespace."""
-    chains: list[list[tuple[int, str]]] = []
-    for line, code in _blocks(_readme_text(), "python"):
-        if code.startswith(CONTINUES):
-            assert chains, "the first block cannot continue another"
-            chains[-1].append((line, code))
-        else:
-            chains.append([(line, code)])
+def _chains() -> list[tuple[Path, list[tuple[int, str]]]]:
+    """Python blocks of each document grouped into the runs that share a namespace."""
+    chains: list[tuple[Path, list[tuple[int, str]]]] = []
+    for path in DOCUMENTS:
+        first = True
+        for line, code in _doc_blocks(path, "python"):
+            if code.startswith(CONTINUES):
+                assert not first, f"{path.name}: the first block cannot continue another"
+                chains[-1][1].append((line, code))
+            else:
+                chains.append((path, [(line, code)]))
+            first = False
     return chains
 
 
@@ -186,34 +230,34 @@ class _ShownValues(ast.NodeTransformer):
         return ast.copy_location(ast.Expr(ast.copy_location(call, node)), node)
 
 
-def _check_value(comment: str, line: int, value):
+def _check_value(comment: str, where: str, value):
     literal = _shown_literal(comment)
     try:
         node = ast.parse(literal, mode="eval").body
     except SyntaxError:
-        raise AssertionError(f"README line {line}: the comment {comment!r} starts like a "
+        raise AssertionError(f"{where}: the comment {comment!r} starts like a "
                              f"value but {literal!r} is not a Python literal") from None
     assert _matches(node, literal, value), (
-        f"README line {line}: shows {literal}, the code gives {value!r}")
+        f"{where}: shows {literal}, the code gives {value!r}")
 
 
-def _check_print(comment: str, line: int, *args):
+def _check_print(comment: str, where: str, *args):
     buf = io.StringIO()
     print(*args, file=buf)
     printed = buf.getvalue().rstrip("\n")
     print(printed)
     assert comment.startswith(printed), (
-        f"README line {line}: the comment shows {comment!r}, the code prints {printed!r}")
+        f"{where}: the comment shows {comment!r}, the code prints {printed!r}")
 
 
-def _run_block(first_line: int, code: str, namespace: dict):
+def _run_block(path: Path, first_line: int, code: str, namespace: dict):
     if any(line.lstrip().startswith(">>>") for line in code.splitlines()):
         test = doctest.DocTestParser().get_doctest(
-            code, namespace, f"README.md:{first_line}", str(README), first_line - 1)
+            code, namespace, f"{path.name}:{first_line}", str(path), first_line - 1)
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NUMBER
                                        | doctest.NORMALIZE_WHITESPACE)
         runner.run(test)
-        assert runner.failures == 0, f"doctest at README line {first_line} failed"
+        assert runner.failures == 0, f"doctest at {path.name} line {first_line} failed"
         return
     comments = _comments(code)
     tree = ast.parse(code)
@@ -221,24 +265,26 @@ def _run_block(first_line: int, code: str, namespace: dict):
     tree = ast.fix_missing_locations(shown.visit(tree))
     stray = {n for n, c in comments.items() if _shown_literal(c)} - set(shown.checks)
     assert not stray, (
-        "README lines " + ", ".join(str(first_line - 1 + n) for n in sorted(stray))
+        f"{path.name} lines " + ", ".join(str(first_line - 1 + n) for n in sorted(stray))
         + ": a value is shown on a line that is not an expression; the test cannot check it")
-    ast.increment_lineno(tree, first_line - 1)  # tracebacks give README lines
+    ast.increment_lineno(tree, first_line - 1)  # tracebacks give the document's lines
     offset = first_line - 1
     namespace["__readme_value__"] = (
-        lambda n, v: _check_value(shown.checks[n], n + offset, v))
+        lambda n, v: _check_value(shown.checks[n], f"{path.name} line {n + offset}", v))
     namespace["__readme_print__"] = (
-        lambda n, *a: _check_print(shown.checks[n], n + offset, *a))
-    exec(compile(tree, str(README), "exec"), namespace)
+        lambda n, *a: _check_print(shown.checks[n], f"{path.name} line {n + offset}", *a))
+    exec(compile(tree, str(path), "exec"), namespace)
 
 
 def _chain_id(chain) -> str:
-    return f"line{chain[0][0]}"
+    path, blocks = chain
+    return f"{path.stem}-line{blocks[0][0]}"
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # SaturationWarning, tiny runs at chance
 @pytest.mark.parametrize("chain", CHAINS, ids=[_chain_id(c) for c in CHAINS])
 def test_readme_python_block_runs(chain, tmp_path, monkeypatch):
+    path, chain = chain
     code = "".join(c for _, c in chain)
     for pattern, module in NEEDS:
         if re.search(pattern, code):
@@ -253,7 +299,7 @@ def test_readme_python_block_runs(chain, tmp_path, monkeypatch):
         for line, block in chain:
             for old, new, _ in SUBSTITUTIONS:
                 block = block.replace(old, new)
-            _run_block(line, block, namespace)
+            _run_block(path, line, block, namespace)
     finally:
         if "matplotlib.pyplot" in sys.modules:
             import matplotlib.pyplot as plt
@@ -275,6 +321,17 @@ def _code_spans(text: str) -> list[str]:
     bash = [line for _, code in _blocks(text, "bash") for line in code.splitlines()]
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
     spans = [re.sub(r"\s+", " ", s) for s in re.findall(r"`([^`]+)`", prose)]
+    return bash + spans
+
+
+def _doc_code_spans(path: Path) -> list[str]:
+    """:func:`_code_spans` of a document: Markdown, or reStructuredText (inline
+    ````literals```` and ``.. code-block:: bash`` lines)."""
+    if path.suffix != ".rst":
+        return _code_spans(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    bash = [line for _, code in _rst_blocks(text, "bash") for line in code.splitlines()]
+    spans = [re.sub(r"\s+", " ", s) for s in re.findall(r"``([^`]+)``", text)]
     return bash + spans
 
 
@@ -302,8 +359,12 @@ def test_readme_skmi_commands_parse():
                 if re.search(r"(^|&& )skmi ", s)]
     assert any(c.startswith("skmi infoplane") or "&& skmi infoplane" in c
                for c in commands)
+    commands += [s for path in DOCUMENTS[1:] for s in _doc_code_spans(path)
+                 if re.search(r"(^|&& )skmi ", s)]
     for command in commands:
         argv = shlex.split(command.split("&& ")[-1])[1:]
+        if argv and re.fullmatch(r"[A-Z]+", argv[0]):  # skmi COMMAND --help: any command
+            continue
         # placeholders in capitals (N, DIR) stand for values: 2 parses as either
         argv = ["2" if re.fullmatch(r"[A-Z]+", a) else a for a in argv]
         if "--help" in argv:
@@ -321,8 +382,7 @@ def test_readme_skmi_commands_parse():
 
 def test_readme_flags_exist():
     known = _skmi_flags(_skmi_parser())
-    text = README.read_text(encoding="utf-8")
-    for span in _code_spans(text):
+    for span in (s for path in DOCUMENTS for s in _doc_code_spans(path)):
         for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", span):
             if flag in known:
                 continue
