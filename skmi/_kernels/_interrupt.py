@@ -46,8 +46,8 @@ Latency and cost
 ----------------
 Measured on the 2-core development machine (``KSG`` brute force, N = 24,000 to 40,000,
 16 + 16 columns; KD-tree; ``KDEMI`` 40,000 x 8; ``BinningMI`` 4e6 x 4): a Ctrl-C
-raises ``KeyboardInterrupt`` within about 0.01-0.05 s of the signal (one task per
-thread; more when the cores are oversubscribed), and the next fit in the process gives
+raises ``KeyboardInterrupt`` within 0.001-0.09 s of the signal (medians 0.001-0.01 s;
+one task per thread; more when the cores are oversubscribed), and the next fit in the process gives
 the same result as a fresh process. Not cancellable, and so the bound elsewhere: the
 column argsorts and the strip build (well under a second at 1e6 rows) and a kernel's
 first compilation, where a signal that lands in Numba's code generation waits for it
