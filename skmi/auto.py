@@ -188,6 +188,11 @@ def gaussian_excess(A, *, k: int = 3, random_state=0) -> float:
     A = np.asarray(A, dtype=np.float64)
     if A.ndim == 1:
         A = A.reshape(-1, 1)
+    # D is invariant under a scaling of each column: bring every column's largest
+    # magnitude into [0.5, 1) by a power of two (exact) so that the covariance cannot
+    # overflow (columns above ~1e154) or underflow (subnormal columns)
+    _, exponent = np.frexp(np.max(np.abs(A), axis=0))
+    A = np.ldexp(A, -exponent)
     A = A - A.mean(axis=0)
     w, V = np.linalg.eigh(np.cov(A, rowvar=False).reshape(A.shape[1], A.shape[1]))
     keep = w > 1e-12 * max(float(w.max()), np.finfo(float).tiny)

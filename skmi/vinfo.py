@@ -160,7 +160,8 @@ def _covariance(r: np.ndarray, var: np.ndarray) -> np.ndarray:
 def _target_moments(y: np.ndarray, where: str):
     mean = y.mean(axis=0)
     var = y.var(axis=0)
-    if np.any(var <= 0.0):
+    # equal values are constant even where the rounded mean leaves a tiny variance
+    if np.any(var <= 0.0) or np.any(np.ptp(y, axis=0) == 0.0):
         raise ValueError(
             f"y is constant in {where}: the Gaussian likelihood of the regression family "
             "is undefined (use task='classification' for discrete targets)."

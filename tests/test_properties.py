@@ -237,21 +237,6 @@ KNOWN_BUGS = {
     ("test_finite_result_or_clear_error_extreme_magnitudes", "SamplePropagationMI"):
         _CENTRING + "SamplePropagationMI(random_state=0).fit(np.full((2, 1), 1e308), "
         "[0, 1]).mi_ is nan.",
-    ("test_finite_result_or_clear_error_extreme_magnitudes", "AutoMI"):
-        "skmi.auto.gaussian_excess takes np.cov of the raw side, which overflows for "
-        "columns above ~1e154: np.linalg.eigh then raises LinAlgError('Eigenvalues did "
-        "not converge') through AutoMI (or gaussian_excess returns 0.0 silently). "
-        "rng = np.random.default_rng(0); x = rng.standard_normal((20, 3)); "
-        "y = x[:, :2] + rng.standard_normal((20, 2)); "
-        "AutoMI(random_state=0).fit(x * [1e153, 1e152, 1e156], y) raises it (0.575 nats "
-        "on x).",
-    ("test_finite_result_or_clear_error_extreme_magnitudes", "VInformation-regression"):
-        "vinfo._target_moments calls y constant only where y.var(axis=0) <= 0, but the "
-        "rounded mean of a constant column of tiny values leaves a positive subnormal "
-        "variance: VInformation(random_state=0).fit(np.zeros((10, 1)), "
-        "np.full((10, 2), 1e-143)) raises LinAlgError('Matrix is not positive definite') "
-        "(at 1.0 or 1e-150: the clear 'y is constant in a training fold'), and with "
-        "y = np.full((6, 1), 1e-143); y[0] = 1.0, .fit(np.zeros((6, 1)), y).mi_ is nan.",
 }
 
 
