@@ -53,6 +53,18 @@ def _cut(n: int) -> float:
     return float(_LOG_EPS - np.log(1000.0) - np.log(max(n, 1)))
 
 
+def _centred(X):
+    """``X`` minus its column means, constant columns exactly 0 (a rounded mean left
+    them a constant of ``ulp(v)``, or ``inf`` above ``~1.8e308 / n``). Each mean is
+    taken on the column divided by a power of two just above its largest magnitude
+    (exact: the same bits as ``X.mean(axis=0)`` wherever that does not overflow)."""
+    _, e = np.frexp(np.max(np.abs(X), axis=0, initial=0.0))
+    mean = np.ldexp(np.ldexp(X, -e).mean(axis=0), e)
+    Xc = X - mean
+    Xc[:, np.ptp(X, axis=0) == 0.0] = 0.0
+    return Xc
+
+
 def _by_class(X, codes, rows=None):
     """Rows of ``X`` sorted by class (centred), and the class slices.
 
@@ -60,7 +72,7 @@ def _by_class(X, codes, rows=None):
     (else None).
     """
     order = np.argsort(codes, kind="stable")
-    Xs = np.ascontiguousarray(X[order] - X.mean(axis=0))
+    Xs = np.ascontiguousarray(_centred(X)[order])
     cls = np.ascontiguousarray(codes[order])
     counts = np.bincount(cls)
     end = np.cumsum(counts)
@@ -235,7 +247,7 @@ def _kt_mi(est, X, codes, noise_variance: float, bound: str, rows=None):
 def _kt_entropy(X, noise_variance: float, bound: str) -> float:
     n, d = X.shape
     var = noise_variance if bound == UPPER else 4.0 * noise_variance
-    Xc = np.ascontiguousarray(X - X.mean(axis=0))
+    Xc = np.ascontiguousarray(_centred(X))
     zeros = np.zeros(n, np.int64)
     total, _ = kk.self_log_sums(Xc, 1.0 / (2.0 * var), zeros, np.array([0]),
                                 np.array([n]), block=BLOCK, cut=_cut(n))

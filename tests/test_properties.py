@@ -212,32 +212,13 @@ EXTRA = [
 BY_NAME = {c.name: c for c in CASES + EXTRA}
 
 
-#: Bugs these properties found in skmi, left for the owners of skmi/ to fix:
-#: (test, case id) -> the bug and a minimal reproducer (more in SCALE_BUGS and below,
-#: at test_strictly_increasing_maps). The case is a strict expected failure: the
+#: Bugs these properties found in skmi and not fixed yet: (test, case id) -> the bug
+#: and a minimal reproducer (entries in SCALE_BUGS and below, at
+#: test_strictly_increasing_maps; the ones found here first are fixed and their
+#: reproducers stay as explicit examples). The case is a strict expected failure: the
 #: reproducers are explicit examples of the test, run first under every profile, so
 #: a fix shows up as XPASS and the mark must go.
-_CENTRING = ("kde.py centres the layer by X - X.mean(axis=0): for a constant column the "
-             "rounded (or, above ~1.8e308 / n, overflowing) mean leaves a constant "
-             "~ulp(v) (or inf) whose squared norm overflows. ")
-KNOWN_BUGS = {
-    ("test_constant_x_carries_no_information", "KDEMI"):
-        _CENTRING + "KDEMI().fit(np.full((7, 1), 1e300), [0, 1, 0, 1, 0, 1, 0]).mi_ is "
-        "0.683 (H(y)) instead of 0; at np.full((2, 1), 1e308), [0, 1]: log 2.",
-    ("test_constant_x_carries_no_information", "SamplePropagationMI"):
-        _CENTRING + "SamplePropagationMI(random_state=0).fit(np.full((2, 1), 1e308), "
-        "[0, 1]).mi_ is nan instead of 0.",
-    ("test_constant_x_carries_no_information", "MixtureEntropy-upper"):
-        _CENTRING + "MixtureEntropy(method='upper').fit(np.full((7, 1), 1e300)).entropy_"
-        " is 2.21 instead of log(2 pi e 0.1) / 2 = 0.268 (0.961 at np.full((2, 1), "
-        "1e308)).",
-    ("test_finite_result_or_clear_error_extreme_magnitudes", "MixtureEntropy"):
-        _CENTRING + "MixtureEntropy(random_state=0).fit(np.full((2, 1), 1e308)).entropy_"
-        " is inf.",
-    ("test_finite_result_or_clear_error_extreme_magnitudes", "SamplePropagationMI"):
-        _CENTRING + "SamplePropagationMI(random_state=0).fit(np.full((2, 1), 1e308), "
-        "[0, 1]).mi_ is nan.",
-}
+KNOWN_BUGS: dict = {}
 
 
 def _auto_overflow_example():
