@@ -555,8 +555,7 @@ def bin_symbols(A, *, strategy="minmax", n_bins=30, bin_range=None, bin_width=No
         if unsafe.any():  # per column: quantile bins are per column
             k = np.where(unsafe, -np.frexp(amax)[1], 0)
             data = np.ldexp(A, k[None, :])
-        q = np.linspace(0.0, 1.0, n_edges)
-        edges = np.ascontiguousarray(np.quantile(data, q, axis=0).T)
+        edges = np.ascontiguousarray(_quantile_edges(data, n_edges).T)
         mode = kb.SEARCH
     else:
         if _unsafe_span(lo, hi):
@@ -583,6 +582,28 @@ def bin_symbols(A, *, strategy="minmax", n_bins=30, bin_range=None, bin_width=No
             "out_of_range='clip' to put them in the first / last bin."
         )
     return _assign(hashes, data, edges, mode, 1.0, closed), log_k
+
+
+def _quantile_edges(data: np.ndarray, n_edges: int) -> np.ndarray:
+    """``np.quantile(data, np.linspace(0, 1, n_edges), axis=0)`` (linear interpolation)
+    with the virtual index ``i (n - 1) / (n_edges - 1)`` taken in integer arithmetic.
+
+    NumPy computes it from the rounded ``i / (n_edges - 1)``, so where it is a whole
+    number the edge could land an ulp above the data point of that rank, and the point's
+    bin then depended on the gap to the next value (so on the data's scale). Here such
+    an edge is that point exactly, and every other edge is NumPy's interpolation between
+    the two points around it: the bins are a function of the ranks.
+    """
+    n = data.shape[0]
+    s = np.sort(data, axis=0)
+    m = n_edges - 1
+    num = np.arange(n_edges, dtype=np.int64) * (n - 1)
+    lo = num // m
+    t = ((num % m) / m)[:, None]
+    a, b = s[lo], s[np.minimum(lo + 1, n - 1)]
+    diff = b - a
+    # NumPy's lerp: from below for t < 1/2, from above otherwise (monotone, exact ends)
+    return np.where(t < 0.5, a + diff * t, b - diff * (1.0 - t))
 
 
 def value_symbols(A) -> np.ndarray:
@@ -626,7 +647,9 @@ class BinningMI(MutualInfoEstimator):
         - ``"minmax"``: equal-width bins between the smallest and largest value of the
           whole array (shared by all columns: Saxe et al.'s convention for ReLU layers).
           A constant array is one bin.
-        - ``"quantile"``: equal-mass bins, per column.
+        - ``"quantile"``: equal-mass bins, per column (edges at the linearly
+          interpolated quantiles, a data point exactly where the quantile's rank is
+          whole: the bins are a function of the ranks).
         - None: ``"fixed"`` when ``bin_range`` is given, ``"width"`` when
           ``bin_width`` is, ``"minmax"`` otherwise (resolved at ``fit``; see
           :func:`skmi.binning.resolve_strategy`).

@@ -1064,22 +1064,14 @@ def _separated(A) -> bool:
     return True
 
 
-#: Quantile edges np.quantile(x, i / n_bins) sit at the virtual index i (n - 1) / n_bins:
-#: where that is a whole number the edge is the data point of that rank, but the index
-#: is computed from the rounded i / n_bins (5 * 0.6000000000000001 =
-#: 3.0000000000000004), so the edge lands on the point or an ulp above it depending on
-#: the gap to the next value, and the point's bin with it.
+#: Quantile edges sit at the virtual index i (n - 1) / n_bins; where that is a whole
+#: number the edge must be the data point of that rank exactly. np.quantile computed the
+#: index from the rounded i / n_bins (5 * 0.6000000000000001 = 3.0000000000000004), so
+#: the edge landed on the point or an ulp above it depending on the gap to the next
+#: value, and the point's bin with it (BinningMI gave 0.462 on _EDGE_X, 0.231 on
+#: _EDGE_X ** 3, 10 * _EDGE_X or _EDGE_X + 0.1). Fixed; the example stays explicit.
 _EDGE_X = np.array([[0.0], [1.0], [2.0], [3.0], [3.5], [5.0]])
 _EDGE_Y = np.array([0, 1, 0, 1, 0, 1])
-KNOWN_BUGS[("test_strictly_increasing_maps", "BinningMI-quantile")] = (
-    "BinningMI(strategy='quantile') bins are not a function of the ranks (and not "
-    "independent of the data's scale, as its docstring says): when n_bins divides "
-    "n - 1 an edge should be the data point of rank i (n - 1) / n_bins, but np.quantile "
-    "rounds that index (5 * 0.6000000000000001 = 3.0000000000000004), so the edge is "
-    "the point or an ulp above it depending on the gap to the next value. "
-    "x = [[0], [1], [2], [3], [3.5], [5]], y = [0, 1, 0, 1, 0, 1]: "
-    "BinningMI(n_bins=5, strategy='quantile').fit(x, y).mi_ is 0.462, but 0.231 for "
-    "x ** 3, 10 * x or x + 0.1.")
 MONOTONE = ["GaussianCopulaMI", "GaussianCopulaMI-labels", "BinningMI-quantile",
             "BinningMI-quantile-continuous"]
 
@@ -1089,9 +1081,8 @@ def test_strictly_increasing_maps(case):
     """Rank-based estimates (Gaussian copula: normal scores of the ranks) and quantile
     bins (equal-mass bins per column) do not see strictly increasing maps of a column:
     bit-identical for the copula; for quantile bins on values at least 1e-9 apart (so
-    that an interpolated edge falls strictly between two of them). With continuous y
-    also only when n_bins does not divide n - 1 (edges on data points: the known bug of
-    the labels case, whose explicit examples are that bug's reproducer)."""
+    that an interpolated edge falls strictly between two of them), including where
+    n_bins divides n - 1 and edges sit on data points (explicit examples)."""
 
     @st.composite
     def drawn(draw):
@@ -1106,13 +1097,15 @@ def test_strictly_increasing_maps(case):
             assume(_separated(X) and _separated(Xm))
             if case.y == "float":
                 assume(_separated(y) and _separated(ym))
-                assume((len(X) - 1) % case.params["n_bins"] != 0)
         assert_close(fit_value(case(), X, y), fit_value(case(), Xm, ym), 0,
                      "increasing maps")
 
     explicit = []
     if case.name == "BinningMI-quantile":
         explicit = [(_EDGE_X, _EDGE_Y, m, _EDGE_Y) for m in (_EDGE_X**3, 10 * _EDGE_X)]
+    elif case.name == "BinningMI-quantile-continuous":
+        y = _EDGE_X[::-1] + 0.25
+        explicit = [(_EDGE_X, y, m, y**3) for m in (_EDGE_X**3, 10 * _EDGE_X)]
     run(drawn(), examples(case, 0.6), prop, explicit)
 
 
